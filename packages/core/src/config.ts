@@ -1,0 +1,227 @@
+import { ConfigError } from './errors.js';
+
+/** How a lookahead path is scored for quality. */
+export type PathScoring =
+  /** Ours: the model's own log-likelihood of the tokens the path took (sum of log-probabilities). */
+  | 'log-likelihood'
+  /**
+   * The original's formula, kept for comparison: minus the summed cross-entropy between each step's
+   * probabilities (treated as logits) and the argmax two steps ahead.
+   */
+  | 'original';
+
+/** How the kept KV cache is formed when several thinkers are fused (topkThinkers > 1). */
+export type KvMerge =
+  /** Ours (default): keep the best selected row's cache; every row continues from it. */
+  | 'best-row'
+  /** The original: the mean of the selected rows' caches (mixes states of different token histories). */
+  | 'mean';
+
+/** ReasonFlow's algorithm settings. Defaults are the original project's (see README). */
+export interface ReasonFlowConfig {
+  /** N parallel rows ("thinkers") in one batch. */
+  numOfThinkers: number;
+  /** T lookahead forward steps per iteration; forced to 1 when N = 1 unless path acceptance is on. */
+  numOfThoughts: number;
+  /** K thinkers whose next-token distributions are fused. */
+  topkThinkers: number;
+  /** Base threshold for the top-token swap and the acceptance rate. */
+  acceptanceThreshold: number;
+  /** [tLow, tHigh] used by the per-thinker perturbation. */
+  temperatures: readonly [number, number];
+  /** w in combined = (1 - w)·quality + w·diversity. */
+  diversityWeight: number;
+  minTemperature: number;
+  maxTemperature: number;
+  /** Enables the temperature schedule. */
+  dynamicTemperature: boolean;
+  /** Above it the acceptance threshold is relaxed. */
+  uncertaintyThreshold: number;
+  minAcceptanceThreshold: number;
+  maxAcceptanceThreshold: number;
+  /** Feed argmax tokens to the next lookahead step; false feeds "soft thoughts" (needs inputs_embeds). */
+  useTokens: boolean;
+  /** Scale of the input-embedding noise of thinkers 1..N-1. */
+  noiseScale: number;
+  /** Base seed; thinker i uses seed + 1000·i for its noise. */
+  seed: number;
+  /** Ours: how lookahead paths are scored. */
+  pathScoring: PathScoring;
+  /** Ours: how the kept cache is formed for topkThinkers > 1. */
+  kvMerge: KvMerge;
+  /**
+   * Ours: commit the winner's verified lookahead prefix at once while each of its tokens has a
+   * log-probability ≥ `pathAcceptanceLogProb`. Off by default (the original commits one token).
+   */
+  pathAcceptance: boolean;
+  /** Log-probability threshold for path acceptance (default ln 0.9 ≈ -0.105). */
+  pathAcceptanceLogProb: number;
+  /** Soft thoughts mix the embeddings of this many most probable tokens (renormalised). */
+  softThoughtTopK: number;
+}
+
+export const DEFAULT_CONFIG: Readonly<ReasonFlowConfig> = Object.freeze({
+  numOfThinkers: 1,
+  numOfThoughts: 3,
+  topkThinkers: 1,
+  acceptanceThreshold: 0.5,
+  temperatures: Object.freeze([0.7, 1.3]) as readonly [number, number],
+  diversityWeight: 0.3,
+  minTemperature: 0.5,
+  maxTemperature: 1.5,
+  dynamicTemperature: true,
+  uncertaintyThreshold: 0.7,
+  minAcceptanceThreshold: 0.3,
+  maxAcceptanceThreshold: 0.8,
+  useTokens: true,
+  noiseScale: 1.0,
+  seed: 3407,
+  pathScoring: 'log-likelihood',
+  kvMerge: 'best-row',
+  pathAcceptance: false,
+  pathAcceptanceLogProb: Math.log(0.9),
+  softThoughtTopK: 16,
+});
+
+/**
+ * The original Python project's snake_case names and the camelCase fields they map to, so a Python
+ * `ReasonFlowConfig` serialised as JSON is accepted as is.
+ */
+export const SNAKE_CASE_FIELDS = Object.freeze({
+  num_of_thinkers: 'numOfThinkers',
+  num_of_thoughts: 'numOfThoughts',
+  topk_thinkers: 'topkThinkers',
+  acceptance_threshold: 'acceptanceThreshold',
+  temperatures: 'temperatures',
+  diversity_weight: 'diversityWeight',
+  min_temperature: 'minTemperature',
+  max_temperature: 'maxTemperature',
+  dynamic_temperature: 'dynamicTemperature',
+  uncertainty_threshold: 'uncertaintyThreshold',
+  min_acceptance_threshold: 'minAcceptanceThreshold',
+  max_acceptance_threshold: 'maxAcceptanceThreshold',
+  use_tokens: 'useTokens',
+  noise_scale: 'noiseScale',
+  seed: 'seed',
+  path_scoring: 'pathScoring',
+  kv_merge: 'kvMerge',
+  path_acceptance: 'pathAcceptance',
+  path_acceptance_log_prob: 'pathAcceptanceLogProb',
+  soft_thought_top_k: 'softThoughtTopK',
+} as const satisfies Record<string, keyof ReasonFlowConfig>);
+
+/** What callers may pass: any subset of the fields, in camelCase or the original's snake_case. */
+export type ReasonFlowConfigInput = Partial<ReasonFlowConfig> & {
+  [K in keyof typeof SNAKE_CASE_FIELDS]?: ReasonFlowConfig[(typeof SNAKE_CASE_FIELDS)[K]];
+};
+
+const CAMEL_FIELDS = new Set<string>(Object.keys(DEFAULT_CONFIG));
+
+/**
+ * Merges `input` over the defaults, maps snake_case names, and validates every field.
+ * @throws ConfigError naming the first offending field, its value and the allowed range.
+ */
+export function resolveConfig(input: ReasonFlowConfigInput | Record<string, unknown> = {}): ReasonFlowConfig {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new ConfigError('config', input, 'a plain object of ReasonFlowConfig fields');
+  }
+  const merged: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  const seen = new Map<string, string>();
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    const field = CAMEL_FIELDS.has(key) ? key : (SNAKE_CASE_FIELDS as Record<string, string>)[key];
+    if (field === undefined) {
+      throw new ConfigError(key, value, `a known field (${[...CAMEL_FIELDS].join(', ')})`);
+    }
+    const previous = seen.get(field);
+    if (previous !== undefined && previous !== key) {
+      throw new ConfigError(field, value, `one spelling only (both "${previous}" and "${key}" given)`);
+    }
+    seen.set(field, key);
+    merged[field] = value;
+  }
+  const config = merged as unknown as ReasonFlowConfig;
+  validateConfig(config);
+  return Object.freeze({ ...config, temperatures: Object.freeze([...config.temperatures]) as readonly [number, number] });
+}
+
+function validateConfig(c: ReasonFlowConfig): void {
+  integerAtLeast('numOfThinkers', c.numOfThinkers, 1);
+  integerAtLeast('numOfThoughts', c.numOfThoughts, 1);
+  integerAtLeast('topkThinkers', c.topkThinkers, 1);
+  if (c.topkThinkers > c.numOfThinkers) {
+    throw new ConfigError('topkThinkers', c.topkThinkers, `an integer in [1, numOfThinkers=${c.numOfThinkers}]`);
+  }
+  unitInterval('minAcceptanceThreshold', c.minAcceptanceThreshold);
+  unitInterval('maxAcceptanceThreshold', c.maxAcceptanceThreshold);
+  unitInterval('acceptanceThreshold', c.acceptanceThreshold);
+  if (c.minAcceptanceThreshold > c.maxAcceptanceThreshold) {
+    throw new ConfigError('minAcceptanceThreshold', c.minAcceptanceThreshold, `≤ maxAcceptanceThreshold=${c.maxAcceptanceThreshold}`);
+  }
+  if (c.acceptanceThreshold < c.minAcceptanceThreshold || c.acceptanceThreshold > c.maxAcceptanceThreshold) {
+    throw new ConfigError(
+      'acceptanceThreshold',
+      c.acceptanceThreshold,
+      `a number in [minAcceptanceThreshold=${c.minAcceptanceThreshold}, maxAcceptanceThreshold=${c.maxAcceptanceThreshold}]`,
+    );
+  }
+  unitInterval('uncertaintyThreshold', c.uncertaintyThreshold);
+  unitInterval('diversityWeight', c.diversityWeight);
+  positive('minTemperature', c.minTemperature);
+  positive('maxTemperature', c.maxTemperature);
+  if (c.minTemperature > c.maxTemperature) {
+    throw new ConfigError('minTemperature', c.minTemperature, `≤ maxTemperature=${c.maxTemperature}`);
+  }
+  const t = c.temperatures as unknown;
+  if (!Array.isArray(t) || t.length !== 2 || !t.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0)) {
+    throw new ConfigError('temperatures', t, 'a pair [tLow, tHigh] of finite numbers > 0');
+  }
+  if (t[0] > t[1]) throw new ConfigError('temperatures', t, 'tLow ≤ tHigh');
+  boolean('dynamicTemperature', c.dynamicTemperature);
+  boolean('useTokens', c.useTokens);
+  boolean('pathAcceptance', c.pathAcceptance);
+  if (typeof c.noiseScale !== 'number' || !Number.isFinite(c.noiseScale) || c.noiseScale < 0) {
+    throw new ConfigError('noiseScale', c.noiseScale, 'a finite number ≥ 0');
+  }
+  if (!Number.isSafeInteger(c.seed)) throw new ConfigError('seed', c.seed, 'a safe integer');
+  oneOf('pathScoring', c.pathScoring, ['log-likelihood', 'original']);
+  oneOf('kvMerge', c.kvMerge, ['best-row', 'mean']);
+  if (typeof c.pathAcceptanceLogProb !== 'number' || !(c.pathAcceptanceLogProb <= 0) || !Number.isFinite(c.pathAcceptanceLogProb)) {
+    throw new ConfigError('pathAcceptanceLogProb', c.pathAcceptanceLogProb, 'a finite log-probability ≤ 0');
+  }
+  integerAtLeast('softThoughtTopK', c.softThoughtTopK, 1);
+}
+
+function integerAtLeast(field: string, value: unknown, min: number): void {
+  if (!Number.isSafeInteger(value) || (value as number) < min) {
+    throw new ConfigError(field, value, `an integer ≥ ${min}`);
+  }
+}
+
+function unitInterval(field: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new ConfigError(field, value, 'a finite number in [0, 1]');
+  }
+}
+
+function positive(field: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(field, value, 'a finite number > 0');
+  }
+}
+
+function boolean(field: string, value: unknown): void {
+  if (typeof value !== 'boolean') throw new ConfigError(field, value, 'a boolean');
+}
+
+function oneOf(field: string, value: unknown, allowed: readonly string[]): void {
+  if (typeof value !== 'string' || !allowed.includes(value)) {
+    throw new ConfigError(field, value, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  }
+}
+
+/** Lookahead steps actually run: the original forces T = 1 for a single thinker (no alternatives to
+ * compare); path acceptance keeps T because the lookahead is what it commits. */
+export function effectiveThoughts(config: ReasonFlowConfig): number {
+  return config.numOfThinkers === 1 && !config.pathAcceptance ? 1 : config.numOfThoughts;
+}
