@@ -141,11 +141,16 @@ export function resolveConfig(input: ReasonFlowConfigInput | Record<string, unkn
     merged[field] = value;
   }
   const config = merged as unknown as ReasonFlowConfig;
-  validateConfig(config);
+  validateConfig(config, new Set(seen.keys()));
   return Object.freeze({ ...config, temperatures: Object.freeze([...config.temperatures]) as readonly [number, number] });
 }
 
-function validateConfig(c: ReasonFlowConfig): void {
+/**
+ * `given` holds the fields the caller set: when a relation between fields fails (min ≤ base ≤ max),
+ * the error names the field the caller changed rather than a default it collided with.
+ */
+function validateConfig(c: ReasonFlowConfig, given: ReadonlySet<string>): void {
+  const blame = (preferred: string, other: string) => (given.has(other) && !given.has(preferred) ? other : preferred);
   integerAtLeast('numOfThinkers', c.numOfThinkers, 1);
   integerAtLeast('numOfThoughts', c.numOfThoughts, 1);
   integerAtLeast('topkThinkers', c.topkThinkers, 1);
@@ -155,22 +160,22 @@ function validateConfig(c: ReasonFlowConfig): void {
   unitInterval('minAcceptanceThreshold', c.minAcceptanceThreshold);
   unitInterval('maxAcceptanceThreshold', c.maxAcceptanceThreshold);
   unitInterval('acceptanceThreshold', c.acceptanceThreshold);
-  if (c.minAcceptanceThreshold > c.maxAcceptanceThreshold) {
-    throw new ConfigError('minAcceptanceThreshold', c.minAcceptanceThreshold, `≤ maxAcceptanceThreshold=${c.maxAcceptanceThreshold}`);
+  const thresholds = `minAcceptanceThreshold ≤ acceptanceThreshold ≤ maxAcceptanceThreshold (got ${c.minAcceptanceThreshold} ≤ ${c.acceptanceThreshold} ≤ ${c.maxAcceptanceThreshold})`;
+  if (c.minAcceptanceThreshold > c.acceptanceThreshold || c.minAcceptanceThreshold > c.maxAcceptanceThreshold) {
+    const field = given.has('minAcceptanceThreshold') ? 'minAcceptanceThreshold' : blame('acceptanceThreshold', 'maxAcceptanceThreshold');
+    throw new ConfigError(field, c[field as keyof ReasonFlowConfig], thresholds);
   }
-  if (c.acceptanceThreshold < c.minAcceptanceThreshold || c.acceptanceThreshold > c.maxAcceptanceThreshold) {
-    throw new ConfigError(
-      'acceptanceThreshold',
-      c.acceptanceThreshold,
-      `a number in [minAcceptanceThreshold=${c.minAcceptanceThreshold}, maxAcceptanceThreshold=${c.maxAcceptanceThreshold}]`,
-    );
+  if (c.acceptanceThreshold > c.maxAcceptanceThreshold) {
+    const field = blame('acceptanceThreshold', 'maxAcceptanceThreshold');
+    throw new ConfigError(field, c[field as keyof ReasonFlowConfig], thresholds);
   }
   unitInterval('uncertaintyThreshold', c.uncertaintyThreshold);
   unitInterval('diversityWeight', c.diversityWeight);
   positive('minTemperature', c.minTemperature);
   positive('maxTemperature', c.maxTemperature);
   if (c.minTemperature > c.maxTemperature) {
-    throw new ConfigError('minTemperature', c.minTemperature, `≤ maxTemperature=${c.maxTemperature}`);
+    const field = blame('minTemperature', 'maxTemperature');
+    throw new ConfigError(field, c[field as keyof ReasonFlowConfig], `minTemperature ≤ maxTemperature (got ${c.minTemperature} > ${c.maxTemperature})`);
   }
   const t = c.temperatures as unknown;
   if (!Array.isArray(t) || t.length !== 2 || !t.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0)) {

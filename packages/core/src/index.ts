@@ -2,3 +2,35 @@ export * from './errors.js';
 export * from './config.js';
 export type * from './tensor-backend.js';
 export type * from './model.js';
+export { ReferenceBackend } from './reference-backend.js';
+export { hashUniform, mixSeeds, SeededRandom } from './random.js';
+export { scheduleTemperatures } from './temperature-schedule.js';
+export { adaptAcceptanceThreshold } from './acceptance-threshold.js';
+export { uncertainty, acceptanceRate } from './uncertainty.js';
+export { perturbThinker, perturbedArgmaxPosition, type Perturbation } from './perturbation.js';
+export { applyEmbeddingNoise, gumbelSubstitute, thinkerNoiseSeed } from './embedding-noise.js';
+export { accumulatePathLogLikelihood, originalPathQuality } from './path-scoring.js';
+export { selectThinkers, type Selection } from './selection.js';
+export { fusionWeights } from './fusion.js';
+export {
+  LogitsProcessorChain,
+  type SamplingOptions,
+  applyMinP,
+  applyRepetitionPenalty,
+  applyTemperature,
+  applyTopK,
+  applyTopP,
+  kthLargest,
+} from './logits-processors.js';
+export { argmaxOf, sampleFromScores } from './sampling.js';
+export { StopChecker, type StopOptions, type StopReason } from './stop-conditions.js';
+export {
+  ReasonFlowEngine,
+  type CommittedToken,
+  type EngineOptions,
+  type GenerateOptions,
+  type GenerationResult,
+  type GenerationStats,
+  type IterationReport,
+  type ThinkerReport,
+} from './engine.js';

@@ -28,9 +28,13 @@ export interface TensorBackend {
   /** Copies a tensor's contents into host memory. */
   toHost(tensor: Tensor): Float32Array;
   dispose(tensor: Tensor): void;
+  /** A new tensor with the same contents. */
+  clone(tensor: Tensor): Tensor;
 
   /** In place: each row becomes its log-softmax. */
   logSoftmax(tensor: Tensor): void;
+  /** In place: x ← exp(x). */
+  exp(tensor: Tensor): void;
   /** Per row: the maximum and its index. */
   argmax(tensor: Tensor): RowValues;
   /** Per row: log Σ exp(x). */

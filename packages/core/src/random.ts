@@ -1,0 +1,56 @@
+/**
+ * Seeded randomness. Two kinds: a stream generator for sampling on the host, and a counter-based
+ * generator (a pure function of seed and index) for noise that any backend — including a GPU kernel —
+ * can draw identically in parallel.
+ */
+
+/** 32-bit integer mix (a "lowbias32" finaliser): good avalanche, exact in JavaScript via Math.imul. */
+function mix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/** A 32-bit seed derived from two integers (e.g. a thinker's seed and a position). */
+export function mixSeeds(a: number, b: number): number {
+  return mix32((mix32(a >>> 0) ^ Math.imul(b >>> 0, 0x9e3779b9)) >>> 0);
+}
+
+/** Uniform in (0, 1), a pure function of (seed, index). Never returns exactly 0 or 1. */
+export function hashUniform(seed: number, index: number): number {
+  return (mixSeeds(seed, index) + 0.5) / 4294967296;
+}
+
+/** A seeded stream of uniforms (sfc32 seeded through mix32). */
+export class SeededRandom {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number) {
+    this.a = mix32(seed >>> 0);
+    this.b = mix32(this.a ^ 0x9e3779b9);
+    this.c = mix32(this.b ^ 0x85ebca6b);
+    this.d = 1;
+    for (let i = 0; i < 12; i++) this.nextUint32();
+  }
+
+  nextUint32(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.nextUint32() / 4294967296;
+  }
+}

@@ -1,0 +1,212 @@
+import { ModelError } from './errors.js';
+import { hashUniform } from './random.js';
+import type { RowValues, Tensor, TensorBackend } from './tensor-backend.js';
+
+class ReferenceTensor implements Tensor {
+  disposed = false;
+  constructor(
+    readonly data: Float32Array,
+    readonly dims: readonly [number, number],
+  ) {}
+}
+
+/**
+ * The default TensorBackend: plain typed arrays on the host. Loops are written once per row with no
+ * allocation per element, and top-k is a bounded insertion (no full sort of the vocabulary).
+ */
+export class ReferenceBackend implements TensorBackend {
+  readonly name = 'reference';
+  private live = 0;
+
+  get liveTensors(): number {
+    return this.live;
+  }
+
+  fromHost(data: Float32Array, dims: readonly [number, number]): Tensor {
+    if (data.length !== dims[0] * dims[1]) {
+      throw new ModelError(`Tensor data of length ${data.length} does not match dims [${dims.join(', ')}].`);
+    }
+    this.live++;
+    return new ReferenceTensor(data, [dims[0], dims[1]]);
+  }
+
+  toHost(tensor: Tensor): Float32Array {
+    return this.unwrap(tensor).data.slice();
+  }
+
+  dispose(tensor: Tensor): void {
+    const t = tensor as ReferenceTensor;
+    if (t.disposed) return;
+    t.disposed = true;
+    this.live--;
+  }
+
+  clone(tensor: Tensor): Tensor {
+    const t = this.unwrap(tensor);
+    return this.fromHost(t.data.slice(), t.dims);
+  }
+
+  exp(tensor: Tensor): void {
+    const { data } = this.unwrap(tensor);
+    for (let i = 0; i < data.length; i++) data[i] = Math.exp(data[i]!);
+  }
+
+  logSoftmax(tensor: Tensor): void {
+    const { data, dims } = this.unwrap(tensor);
+    const [rows, cols] = dims;
+    for (let r = 0; r < rows; r++) {
+      const start = r * cols;
+      const lse = rowLogSumExp(data, start, cols);
+      for (let i = start, end = start + cols; i < end; i++) data[i] = data[i]! - lse;
+    }
+  }
+
+  argmax(tensor: Tensor): RowValues {
+    const { data, dims } = this.unwrap(tensor);
+    const [rows, cols] = dims;
+    const indices = new Int32Array(rows);
+    const values = new Float32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const start = r * cols;
+      let best = 0;
+      let bestValue = data[start]!;
+      for (let c = 1; c < cols; c++) {
+        const x = data[start + c]!;
+        if (x > bestValue) {
+          bestValue = x;
+          best = c;
+        }
+      }
+      indices[r] = best;
+      values[r] = bestValue;
+    }
+    return { indices, values };
+  }
+
+  logSumExp(tensor: Tensor): Float32Array {
+    const { data, dims } = this.unwrap(tensor);
+    const [rows, cols] = dims;
+    const out = new Float32Array(rows);
+    for (let r = 0; r < rows; r++) out[r] = rowLogSumExp(data, r * cols, cols);
+    return out;
+  }
+
+  topK(tensor: Tensor, k: number): RowValues {
+    const { data, dims } = this.unwrap(tensor);
+    const [rows, cols] = dims;
+    const kk = Math.min(k, cols);
+    const indices = new Int32Array(rows * kk);
+    const values = new Float32Array(rows * kk);
+    for (let r = 0; r < rows; r++) {
+      const start = r * cols;
+      const base = r * kk;
+      let filled = 0;
+      for (let c = 0; c < cols; c++) {
+        const x = data[start + c]!;
+        if (filled === kk && !(x > values[base + kk - 1]!)) continue;
+        // Insertion into the descending list; ties keep the lower index first.
+        let pos = filled < kk ? filled++ : kk - 1;
+        while (pos > 0 && x > values[base + pos - 1]!) {
+          values[base + pos] = values[base + pos - 1]!;
+          indices[base + pos] = indices[base + pos - 1]!;
+          pos--;
+        }
+        values[base + pos] = x;
+        indices[base + pos] = c;
+      }
+    }
+    return { indices, values };
+  }
+
+  gather(tensor: Tensor, columns: Int32Array): Float32Array {
+    const { data, dims } = this.unwrap(tensor);
+    const out = new Float32Array(dims[0]);
+    for (let r = 0; r < dims[0]; r++) out[r] = data[r * dims[1] + columns[r]!]!;
+    return out;
+  }
+
+  setElements(tensor: Tensor, rows: Int32Array, columns: Int32Array, values: Float32Array): void {
+    const { data, dims } = this.unwrap(tensor);
+    for (let i = 0; i < rows.length; i++) data[rows[i]! * dims[1] + columns[i]!] = values[i]!;
+  }
+
+  shiftRows(tensor: Tensor, shifts: Float32Array): void {
+    const { data, dims } = this.unwrap(tensor);
+    const [rows, cols] = dims;
+    for (let r = 0; r < rows; r++) {
+      const shift = shifts[r]!;
+      if (shift === 0) continue;
+      for (let i = r * cols, end = i + cols; i < end; i++) data[i] = data[i]! + shift;
+    }
+  }
+
+  addGumbelNoise(tensor: Tensor, scales: Float32Array, seeds: Uint32Array): void {
+    const { data, dims } = this.unwrap(tensor);
+    const [rows, cols] = dims;
+    for (let r = 0; r < rows; r++) {
+      const scale = scales[r]!;
+      if (scale === 0) continue;
+      const seed = seeds[r]!;
+      const start = r * cols;
+      for (let c = 0; c < cols; c++) {
+        data[start + c] = data[start + c]! - scale * Math.log(-Math.log(hashUniform(seed, c)));
+      }
+    }
+  }
+
+  probabilityCosineSimilarity(logProbs: Tensor): Float32Array {
+    const { data, dims } = this.unwrap(logProbs);
+    const [rows, cols] = dims;
+    const gram = new Float64Array(rows * rows);
+    const p = new Float64Array(rows);
+    // One pass over the vocabulary, accumulating the upper triangle of the Gram matrix.
+    for (let c = 0; c < cols; c++) {
+      for (let r = 0; r < rows; r++) p[r] = Math.exp(data[r * cols + c]!);
+      for (let i = 0; i < rows; i++) {
+        const pi = p[i]!;
+        if (pi === 0) continue;
+        for (let j = i; j < rows; j++) gram[i * rows + j]! += pi * p[j]!;
+      }
+    }
+    const out = new Float32Array(rows * rows);
+    for (let i = 0; i < rows; i++) {
+      for (let j = i; j < rows; j++) {
+        const denom = Math.sqrt(gram[i * rows + i]! * gram[j * rows + j]!);
+        const cos = denom > 0 ? gram[i * rows + j]! / denom : 0;
+        out[i * rows + j] = cos;
+        out[j * rows + i] = cos;
+      }
+    }
+    return out;
+  }
+
+  mixLogProbs(logProbs: Tensor, rows: Int32Array, weights: Float32Array, out: Float32Array): void {
+    const { data, dims } = this.unwrap(logProbs);
+    const cols = dims[1];
+    if (rows.length === 1 && weights[0] === 1) {
+      out.set(data.subarray(rows[0]! * cols, rows[0]! * cols + cols));
+      return;
+    }
+    for (let c = 0; c < cols; c++) {
+      let sum = 0;
+      for (let i = 0; i < rows.length; i++) sum += weights[i]! * Math.exp(data[rows[i]! * cols + c]!);
+      out[c] = Math.log(sum);
+    }
+  }
+
+  private unwrap(tensor: Tensor): ReferenceTensor {
+    const t = tensor as ReferenceTensor;
+    if (!(t instanceof ReferenceTensor)) throw new TypeError('Tensor does not belong to the reference backend.');
+    if (t.disposed) throw new TypeError('Tensor used after dispose().');
+    return t;
+  }
+}
+
+function rowLogSumExp(data: Float32Array, start: number, length: number): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = start, end = start + length; i < end; i++) if (data[i]! > max) max = data[i]!;
+  if (max === Number.NEGATIVE_INFINITY) return max;
+  let sum = 0;
+  for (let i = start, end = start + length; i < end; i++) sum += Math.exp(data[i]! - max);
+  return max + Math.log(sum);
+}

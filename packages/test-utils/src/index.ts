@@ -1,0 +1,1 @@
+export { ToyModel, type ToyModelOptions } from './toy-model.js';
