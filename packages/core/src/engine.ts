@@ -344,13 +344,10 @@ class GenerationRun {
         ? this.tokenInput(pathTokens[t - 1]!)
         : await this.softThoughtInput(previous.top!, k);
       const logits = await this.forward(input);
-      const argmax = backend.argmax(logits);
-      const lse = backend.logSumExp(logits);
-      const stepLogProbs = new Float32Array(rows);
-      for (let r = 0; r < rows; r++) stepLogProbs[r] = argmax.values[r]! - lse[r]!;
-      pathTokens.push(argmax.indices);
-      pathLogProbs.push(stepLogProbs);
-      accumulatePathLogLikelihood(rawScores, stepLogProbs);
+      const greedy = backend.greedyLogProbs(logits);
+      pathTokens.push(greedy.indices);
+      pathLogProbs.push(greedy.values);
+      accumulatePathLogLikelihood(rawScores, greedy.values);
       let stepTop: { indices: Int32Array; values: Float32Array } | undefined;
       if (!config.useTokens && t + 1 < thoughts) {
         backend.logSoftmax(logits);

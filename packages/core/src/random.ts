@@ -54,3 +54,21 @@ export class SeededRandom {
     return this.nextUint32() / 4294967296;
   }
 }
+
+/** Standard Gumbel quantiles at (i + 0.5) / 65536: noise from 16 random bits with one lookup. */
+const GUMBEL_BITS = 16;
+const GUMBEL_TABLE = (() => {
+  const n = 1 << GUMBEL_BITS;
+  const table = new Float32Array(n);
+  for (let i = 0; i < n; i++) table[i] = -Math.log(-Math.log((i + 0.5) / n));
+  return table;
+})();
+
+/**
+ * Standard Gumbel noise from the top 16 bits of a 32-bit hash, quantised to 65,536 levels (the
+ * tails are cut at ±11): enough resolution for noise, and a GPU kernel reproduces it exactly with
+ * -log(-log((bits + 0.5) / 65536)).
+ */
+export function gumbelQuantile(hash: number): number {
+  return GUMBEL_TABLE[hash >>> (32 - GUMBEL_BITS)]!;
+}

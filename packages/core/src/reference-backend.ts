@@ -1,5 +1,6 @@
 import { ModelError } from './errors.js';
-import { hashUniform } from './random.js';
+import { expNonPositive } from './exp-table.js';
+import { gumbelQuantile, mixSeeds } from './random.js';
 import type { RowValues, Tensor, TensorBackend } from './tensor-backend.js';
 
 class ReferenceTensor implements Tensor {
@@ -83,6 +84,29 @@ export class ReferenceBackend implements TensorBackend {
     return { indices, values };
   }
 
+  greedyLogProbs(tensor: Tensor): RowValues {
+    const { data, dims } = this.unwrap(tensor);
+    const [rows, cols] = dims;
+    const indices = new Int32Array(rows);
+    const values = new Float32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const start = r * cols;
+      let best = 0;
+      let max = data[start]!;
+      for (let c = 1; c < cols; c++) {
+        if (data[start + c]! > max) {
+          max = data[start + c]!;
+          best = c;
+        }
+      }
+      let sum = 0;
+      for (let i = start, end = start + cols; i < end; i++) sum += expNonPositive(data[i]! - max);
+      indices[r] = best;
+      values[r] = -Math.log(sum);
+    }
+    return { indices, values };
+  }
+
   logSumExp(tensor: Tensor): Float32Array {
     const { data, dims } = this.unwrap(tensor);
     const [rows, cols] = dims;
@@ -149,7 +173,7 @@ export class ReferenceBackend implements TensorBackend {
       const seed = seeds[r]!;
       const start = r * cols;
       for (let c = 0; c < cols; c++) {
-        data[start + c] = data[start + c]! - scale * Math.log(-Math.log(hashUniform(seed, c)));
+        data[start + c] = data[start + c]! + scale * gumbelQuantile(mixSeeds(seed, c));
       }
     }
   }
@@ -161,7 +185,7 @@ export class ReferenceBackend implements TensorBackend {
     const p = new Float64Array(rows);
     // One pass over the vocabulary, accumulating the upper triangle of the Gram matrix.
     for (let c = 0; c < cols; c++) {
-      for (let r = 0; r < rows; r++) p[r] = Math.exp(data[r * cols + c]!);
+      for (let r = 0; r < rows; r++) p[r] = expNonPositive(data[r * cols + c]!);
       for (let i = 0; i < rows; i++) {
         const pi = p[i]!;
         if (pi === 0) continue;
@@ -189,7 +213,7 @@ export class ReferenceBackend implements TensorBackend {
     }
     for (let c = 0; c < cols; c++) {
       let sum = 0;
-      for (let i = 0; i < rows.length; i++) sum += weights[i]! * Math.exp(data[rows[i]! * cols + c]!);
+      for (let i = 0; i < rows.length; i++) sum += weights[i]! * expNonPositive(data[rows[i]! * cols + c]!);
       out[c] = Math.log(sum);
     }
   }
@@ -207,6 +231,6 @@ function rowLogSumExp(data: Float32Array, start: number, length: number): number
   for (let i = start, end = start + length; i < end; i++) if (data[i]! > max) max = data[i]!;
   if (max === Number.NEGATIVE_INFINITY) return max;
   let sum = 0;
-  for (let i = start, end = start + length; i < end; i++) sum += Math.exp(data[i]! - max);
+  for (let i = start, end = start + length; i < end; i++) sum += expNonPositive(data[i]! - max);
   return max + Math.log(sum);
 }

@@ -37,6 +37,11 @@ export interface TensorBackend {
   exp(tensor: Tensor): void;
   /** Per row: the maximum and its index. */
   argmax(tensor: Tensor): RowValues;
+  /**
+   * Per row of logits: the argmax and its log-probability (max − log Σ exp), in one pass over the
+   * data — what a greedy lookahead step needs.
+   */
+  greedyLogProbs(tensor: Tensor): RowValues;
   /** Per row: log Σ exp(x). */
   logSumExp(tensor: Tensor): Float32Array;
   /** Per row, the k largest values and their indices, descending; `rows × k` row-major. */
@@ -48,8 +53,8 @@ export interface TensorBackend {
   /** In place: `tensor[r, :] += shifts[r]`. */
   shiftRows(tensor: Tensor, shifts: Float32Array): void;
   /**
-   * In place: adds `scales[r] · g` to row r, g standard Gumbel noise drawn from the counter-based
-   * generator `hashUniform(seeds[r], column)` (see random.ts), so every backend draws the same noise.
+   * In place: adds `scales[r] · g` to row r, g standard Gumbel noise `gumbelQuantile(mixSeeds(seeds[r],
+   * column))` (see random.ts): counter-based, so every backend draws the same noise in parallel.
    */
   addGumbelNoise(tensor: Tensor, scales: Float32Array, seeds: Uint32Array): void;
   /**

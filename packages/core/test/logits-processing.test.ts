@@ -42,7 +42,9 @@ describe('logits processors', () => {
           cutoff = x;
           if (cum >= p * total) break;
         }
-        f32.forEach((x, i) => expect(s[i]! > Number.NEGATIVE_INFINITY).toBe(x >= cutoff));
+        f32.forEach((x, i) => {
+          expect(s[i]! > Number.NEGATIVE_INFINITY).toBe(x >= cutoff);
+        });
       }),
       { numRuns: 100 },
     );

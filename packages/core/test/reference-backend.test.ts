@@ -85,6 +85,9 @@ describe('ReferenceBackend', () => {
     expect(Array.from(backend.toHost(t))).toEqual([2, 6, 3, 7, 9, 3]);
     const am = backend.argmax(t);
     expect(Array.from(am.indices)).toEqual([1, 1]);
+    const greedy = backend.greedyLogProbs(t);
+    expect(Array.from(greedy.indices)).toEqual([1, 1]);
+    expect(greedy.values[1]).toBeCloseTo(9 - Math.log(Math.exp(7) + Math.exp(9) + Math.exp(3)), 5);
     expect(backend.logSumExp(t)[0]).toBeCloseTo(Math.log(Math.exp(2) + Math.exp(6) + Math.exp(3)), 5);
     backend.dispose(t);
   });
@@ -114,5 +117,21 @@ describe('ReferenceBackend', () => {
     expect(() => fresh.argmax(t)).toThrow(/after dispose/);
     fresh.dispose(c);
     expect(fresh.liveTensors).toBe(0);
+  });
+});
+
+describe('expNonPositive', () => {
+  it('matches Math.exp to 1e-11 relative over the whole non-positive range', async () => {
+    const { expNonPositive } = await import('../src/exp-table.js');
+    for (let i = 0; i <= 200_000; i++) {
+      const x = -i / 1900; // 0 … −105
+      const exact = Math.exp(x);
+      const approx = expNonPositive(x);
+      if (x > -103) expect(Math.abs(approx / exact - 1)).toBeLessThan(1e-11);
+      else expect(approx).toBeLessThan(1e-44);
+    }
+    expect(expNonPositive(0)).toBe(1);
+    expect(expNonPositive(Number.NEGATIVE_INFINITY)).toBe(0);
+    expect(expNonPositive(1e-7)).toBeCloseTo(Math.exp(1e-7), 15);
   });
 });
