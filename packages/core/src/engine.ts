@@ -328,57 +328,48 @@ class GenerationRun {
     const rawScores = new Float64Array(rows);
     accumulatePathLogLikelihood(rawScores, pathLogProbs[0]!);
 
-    // Lookahead steps 1..T-1, batched over the rows.
-    const keptSteps: Tensor[] = [logits0];
-    let aborted = false;
-    let previous: { tensor: Tensor; top?: { indices: Int32Array; values: Float32Array } } = {
-      tensor: logits0,
-      top: softTop,
-    };
+    // Lookahead steps 1..T-1, batched over the rows. Step tensors stay alive until the commit: the
+    // original's scoring reads them, and path acceptance reuses the winner's last accepted step.
+    const canAcceptPath =
+      config.pathAcceptance && config.useTokens && !(config.kvMerge === 'mean' && config.topkThinkers > 1);
+    // A lone thinker's lookahead only serves acceptance: stop at its first unconfident token.
+    const stopAtUnconfident = canAcceptPath && rows === 1;
+    const steps: Tensor[] = [logits0];
+    let softTopPrevious = softTop;
     for (let t = 1; t < thoughts; t++) {
-      if (this.aborted()) {
-        aborted = true;
-        break;
-      }
+      if (this.aborted()) return { stopReason: 'aborted' };
       const input = config.useTokens
         ? this.tokenInput(pathTokens[t - 1]!)
-        : await this.softThoughtInput(previous.top!, k);
+        : await this.softThoughtInput(softTopPrevious!, k);
       const logits = await this.forward(input);
+      steps.push(logits);
       const greedy = backend.greedyLogProbs(logits);
       pathTokens.push(greedy.indices);
       pathLogProbs.push(greedy.values);
       accumulatePathLogLikelihood(rawScores, greedy.values);
-      let stepTop: { indices: Int32Array; values: Float32Array } | undefined;
       if (!config.useTokens && t + 1 < thoughts) {
         backend.logSoftmax(logits);
-        stepTop = backend.topK(logits, k);
+        softTopPrevious = backend.topK(logits, k);
       }
-      if (config.pathScoring === 'original') keptSteps.push(logits);
-      else if (previous.tensor !== logits0) this.release(previous.tensor);
-      previous = { tensor: logits, top: stepTop };
+      if (stopAtUnconfident && greedy.values[0]! < config.pathAcceptanceLogProb) break;
     }
-    if (previous.tensor !== logits0 && config.pathScoring !== 'original') this.release(previous.tensor);
-    if (aborted) return { stopReason: 'aborted' };
 
     // Scoring, selection, fusion.
     const quality =
-      config.pathScoring === 'original' ? originalPathQuality(backend, keptSteps, pathTokens, rows) : rawScores;
-    for (const t of keptSteps.slice(1)) this.release(t);
+      config.pathScoring === 'original' ? originalPathQuality(backend, steps, pathTokens, rows) : rawScores;
     const cosine =
       rows > 1 && config.diversityWeight >= 0.001 ? backend.probabilityCosineSimilarity(logits0) : undefined;
     const selection = selectThinkers(quality, cosine, config.diversityWeight, config.topkThinkers);
     const weights = fusionWeights(selection.combined, selection.selected);
     backend.mixLogProbs(logits0, selection.selected, weights, this.fused);
-    this.release(logits0);
     this.processors.apply(this.fused, this.history);
     const token = this.options.doSample ? sampleFromScores(this.fused, this.sampler.next()) : argmaxOf(this.fused);
 
     // Commit: the token, plus (path acceptance) the winner's confident verified continuation.
     const winner = selection.selected[0]!;
     const committed = [token];
-    const canAcceptPath =
-      config.pathAcceptance && config.useTokens && !(config.kvMerge === 'mean' && config.topkThinkers > 1);
-    if (canAcceptPath && token === pathTokens[0]![winner]) {
+    const followsWinner = canAcceptPath && token === pathTokens[0]![winner];
+    if (followsWinner) {
       for (let t = 1; t < pathTokens.length; t++) {
         if (pathLogProbs[t]![winner]! < config.pathAcceptanceLogProb) break;
         committed.push(pathTokens[t]![winner]!);
@@ -399,8 +390,12 @@ class GenerationRun {
       }
     }
 
-    // The cache follows the winner and keeps exactly the committed prefix.
-    const keptLength = committedLength + accepted.length - 1;
+    // The cache follows the winner and keeps exactly the committed prefix. When the winner's
+    // lookahead already fed the last accepted token (path acceptance), its cache holds the whole
+    // committed prefix and its next step's logits are the next distribution: no feed is needed.
+    const m = accepted.length;
+    const reuse = followsWinner && !stopReason && m < steps.length;
+    const keptLength = committedLength + m - (reuse ? 0 : 1);
     await this.timed(() => seq.truncate(keptLength));
     if (rows > 1) {
       if (config.kvMerge === 'mean' && config.topkThinkers > 1) {
@@ -409,6 +404,12 @@ class GenerationRun {
         await this.timed(() => seq.selectRows(new Int32Array(rows).fill(winner)));
       }
     }
+    let next: Tensor | undefined;
+    if (reuse) {
+      next = rows === 1 ? steps[m]! : backend.gatherRows(steps[m]!, new Int32Array(rows).fill(winner));
+      this.live.add(next);
+    }
+    for (const t of steps) if (t !== next) this.release(t);
 
     const currentUncertainty = uncertainty(top1, top2);
     const rate = acceptanceRate(selection.combined, selection.selected, threshold);
@@ -417,10 +418,9 @@ class GenerationRun {
     this.iterations++;
     this.summary.push(Array.from(selection.selected));
 
-    let next: Tensor | undefined;
-    if (!stopReason) {
+    if (!stopReason && !next) {
       if (this.aborted()) stopReason = 'aborted';
-      else next = await this.feed(Int32Array.of(accepted[accepted.length - 1]!), keptLength);
+      else next = await this.feed(Int32Array.of(accepted[m - 1]!), keptLength);
     }
     this.options.onIteration?.({
       iteration,

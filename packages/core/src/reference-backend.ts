@@ -47,6 +47,14 @@ export class ReferenceBackend implements TensorBackend {
     return this.fromHost(t.data.slice(), t.dims);
   }
 
+  gatherRows(tensor: Tensor, rows: Int32Array): Tensor {
+    const { data, dims } = this.unwrap(tensor);
+    const cols = dims[1];
+    const out = new Float32Array(rows.length * cols);
+    for (let r = 0; r < rows.length; r++) out.set(data.subarray(rows[r]! * cols, (rows[r]! + 1) * cols), r * cols);
+    return this.fromHost(out, [rows.length, cols]);
+  }
+
   exp(tensor: Tensor): void {
     const { data } = this.unwrap(tensor);
     for (let i = 0; i < data.length; i++) data[i] = Math.exp(data[i]!);

@@ -30,6 +30,8 @@ export interface TensorBackend {
   dispose(tensor: Tensor): void;
   /** A new tensor with the same contents. */
   clone(tensor: Tensor): Tensor;
+  /** A new tensor whose row r is `tensor[rows[r], :]` (e.g. one row broadcast to all). */
+  gatherRows(tensor: Tensor, rows: Int32Array): Tensor;
 
   /** In place: each row becomes its log-softmax. */
   logSoftmax(tensor: Tensor): void;

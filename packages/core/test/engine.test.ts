@@ -111,6 +111,8 @@ describe('ReasonFlowEngine on the toy model', () => {
     expect(accepted.tokenIds).toEqual(plain.tokenIds);
     expect(accepted.stats.iterations).toBeLessThan(plain.stats.iterations);
     expect(plain.stats.iterations).toBe(40);
+    // Reusing the winner's lookahead keeps the model work at greedy's one forward per token.
+    expect(accepted.stats.forwardSteps).toBeLessThanOrEqual(plain.stats.forwardSteps);
   });
 
   it('stops at EOS and includes it', async () => {

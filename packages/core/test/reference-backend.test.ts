@@ -85,6 +85,9 @@ describe('ReferenceBackend', () => {
     expect(Array.from(backend.toHost(t))).toEqual([2, 6, 3, 7, 9, 3]);
     const am = backend.argmax(t);
     expect(Array.from(am.indices)).toEqual([1, 1]);
+    const broadcast = backend.gatherRows(t, Int32Array.from([1, 1, 0]));
+    expect(Array.from(backend.toHost(broadcast))).toEqual([7, 9, 3, 7, 9, 3, 2, 6, 3]);
+    backend.dispose(broadcast);
     const greedy = backend.greedyLogProbs(t);
     expect(Array.from(greedy.indices)).toEqual([1, 1]);
     expect(greedy.values[1]).toBeCloseTo(9 - Math.log(Math.exp(7) + Math.exp(9) + Math.exp(3)), 5);

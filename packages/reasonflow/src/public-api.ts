@@ -1,0 +1,39 @@
+// The surface every entry point exports.
+export {
+  ReasonFlow,
+  type ChatMessage,
+  type Device,
+  type FromPretrainedOptions,
+  type GenerateThoughtsOptions,
+  type LoadedReasonFlowModel,
+  type ModelLoader,
+  type TextChunk,
+  type TextTokenizer,
+  type ThoughtsResult,
+  type ThoughtsStats,
+} from './reasonflow.js';
+export { TextStreamDecoder } from './text-stream.js';
+export {
+  ConfigError,
+  ContextLengthError,
+  DEFAULT_CONFIG,
+  ModelError,
+  ReasonFlowError,
+  UnsupportedFeatureError,
+  resolveConfig,
+  type IterationReport,
+  type ReasonFlowConfig,
+  type ReasonFlowConfigInput,
+  type StopReason,
+} from '@reasonflow/core';
+
+import { ReasonFlow, type GenerateThoughtsOptions, type ChatMessage, type ThoughtsResult } from './reasonflow.js';
+
+/** Function form of `ReasonFlow#generateThoughts`, mirroring the original's `generate_thoughts`. */
+export function generateThoughts(
+  reasonFlow: ReasonFlow,
+  input: string | readonly ChatMessage[],
+  options?: GenerateThoughtsOptions,
+): Promise<ThoughtsResult> {
+  return reasonFlow.generateThoughts(input, options);
+}

@@ -1,0 +1,257 @@
+import {
+  ConfigError,
+  type DecoderModel,
+  type GenerateOptions,
+  type GenerationResult,
+  type GenerationStats,
+  type IterationReport,
+  type ReasonFlowConfig,
+  ReasonFlowEngine,
+  type ReasonFlowConfigInput,
+  type StopReason,
+  type TensorBackend,
+} from '@reasonflow/core';
+import { TextStreamDecoder } from './text-stream.js';
+
+/** A chat message; `content` is plain text. */
+export interface ChatMessage {
+  readonly role: 'system' | 'user' | 'assistant' | (string & {});
+  readonly content: string;
+}
+
+/** What ReasonFlow needs from a tokenizer (model-adapter's `ModelTokenizer` satisfies it). */
+export interface TextTokenizer {
+  encode(text: string, options?: { addSpecialTokens?: boolean }): ArrayLike<number>;
+  decode(ids: ArrayLike<number>, options?: { skipSpecialTokens?: boolean }): string;
+  /** Renders chat messages with the model's chat template; needed for chat input. */
+  applyChatTemplate?(messages: readonly ChatMessage[], options?: { addGenerationPrompt?: boolean }): string;
+  readonly eosTokenIds?: readonly number[];
+}
+
+/** Where a model runs. `auto` prefers the accelerator and falls back with a warning. */
+export type Device = 'auto' | 'cuda' | 'cpu' | 'webgpu' | 'wasm';
+
+/** A model folder loaded by a platform backend. */
+export interface LoadedReasonFlowModel {
+  readonly model: DecoderModel;
+  readonly tokenizer: TextTokenizer;
+  /** The execution provider that actually runs the model (e.g. `cuda`, `cpu`). */
+  readonly executionProvider: string;
+  /** Tensor backend for the engine; core's reference backend when omitted. */
+  readonly backend?: TensorBackend;
+  dispose(): Promise<void>;
+}
+
+export interface FromPretrainedOptions {
+  /** Default `auto`. */
+  device?: Device;
+  config?: ReasonFlowConfigInput;
+  /** Receives a fallback warning (default console.warn). */
+  onWarning?: (message: string) => void;
+  /** onnxruntime intra-op threads (default 1: fastest for small models). */
+  intraOpNumThreads?: number;
+  /** Load a folder with a backend of your own instead of the platform's. */
+  loader?: ModelLoader;
+}
+
+export type ModelLoader = (folder: string, options: FromPretrainedOptions) => Promise<LoadedReasonFlowModel>;
+
+let platformLoader: ModelLoader | undefined;
+
+/** @internal Entry points (node.ts, browser.ts) install their platform's loader. */
+export function setPlatformModelLoader(loader: ModelLoader): void {
+  platformLoader = loader;
+}
+
+export interface TextChunk {
+  /** Newly completed text (may be empty while a character is incomplete). */
+  readonly text: string;
+  readonly tokenId: number;
+  readonly index: number;
+}
+
+export interface GenerateThoughtsOptions extends Omit<GenerateOptions, 'onToken' | 'decode'> {
+  /**
+   * The device the caller expects, as in the original's `generate_thoughts(..., device="cuda")`.
+   * The device is chosen when loading; a mismatch is an error rather than a silent move.
+   */
+  device?: Device;
+  /** Called with each piece of text as tokens are committed. */
+  stream?: (chunk: TextChunk) => void;
+  /** Add the tokenizer's special tokens (e.g. BOS) to plain-text input (default true). */
+  addSpecialTokens?: boolean;
+}
+
+export interface ThoughtsStats extends GenerationStats {
+  readonly executionProvider: string;
+}
+
+export interface ThoughtsResult {
+  /** The generated text (special tokens removed). */
+  readonly output: string;
+  readonly tokenIds: readonly number[];
+  /** Per iteration, the selected thinkers (the original's best_thinkers_summary). */
+  readonly bestThinkersSummary: readonly (readonly number[])[];
+  readonly stopReason: StopReason;
+  readonly stats: ThoughtsStats;
+}
+
+/**
+ * ReasonFlow over a model and its tokenizer: text or chat messages in, text out.
+ *
+ * ```ts
+ * const rf = await ReasonFlow.fromPretrained(folder, { config: { numOfThinkers: 4, numOfThoughts: 4 } });
+ * const { output, bestThinkersSummary } = await rf.generateThoughts('4071+985=', { maxNewTokens: 60 });
+ * await rf.dispose();
+ * ```
+ */
+export class ReasonFlow {
+  private readonly engine: ReasonFlowEngine;
+  private disposed = false;
+
+  constructor(
+    config: ReasonFlowConfigInput,
+    readonly model: DecoderModel,
+    readonly tokenizer: TextTokenizer,
+    private readonly options: { backend?: TensorBackend; executionProvider?: string; owned?: LoadedReasonFlowModel } = {},
+  ) {
+    this.engine = new ReasonFlowEngine(model, { config, backend: options.backend });
+  }
+
+  /** Loads a Hugging Face-layout ONNX decoder folder with the platform's backend. */
+  static async fromPretrained(folder: string, options: FromPretrainedOptions = {}): Promise<ReasonFlow> {
+    const loader = options.loader ?? platformLoader;
+    if (!loader) {
+      throw new ConfigError('loader', undefined, 'a model loader: import "reasonflow" from its Node or browser entry');
+    }
+    const loaded = await loader(folder, options);
+    try {
+      return new ReasonFlow(options.config ?? {}, loaded.model, loaded.tokenizer, {
+        backend: loaded.backend,
+        executionProvider: loaded.executionProvider,
+        owned: loaded,
+      });
+    } catch (error) {
+      await loaded.dispose();
+      throw error;
+    }
+  }
+
+  get config(): ReasonFlowConfig {
+    return this.engine.config;
+  }
+
+  get executionProvider(): string {
+    return this.options.executionProvider ?? 'custom';
+  }
+
+  /** The same model and tokenizer with other settings (the model is shared, not reloaded). */
+  withConfig(config: ReasonFlowConfigInput): ReasonFlow {
+    return new ReasonFlow({ ...this.config, ...config }, this.model, this.tokenizer, {
+      ...this.options,
+      owned: undefined,
+    });
+  }
+
+  /** Encodes text (with special tokens) or chat messages (through the chat template). */
+  encode(input: string | readonly ChatMessage[], addSpecialTokens = true): number[] {
+    if (typeof input === 'string') return Array.from(this.tokenizer.encode(input, { addSpecialTokens }));
+    if (!this.tokenizer.applyChatTemplate) {
+      throw new ConfigError('input', 'chat messages', 'plain text: this tokenizer has no chat template');
+    }
+    const text = this.tokenizer.applyChatTemplate(input, { addGenerationPrompt: true });
+    // The template writes the special tokens itself.
+    return Array.from(this.tokenizer.encode(text, { addSpecialTokens: false }));
+  }
+
+  /** Generates with ReasonFlow and returns the text, the best-thinkers summary and stats. */
+  async generateThoughts(
+    input: string | readonly ChatMessage[],
+    options: GenerateThoughtsOptions & { onIteration?: (report: IterationReport) => void } = {},
+  ): Promise<ThoughtsResult> {
+    if (this.disposed) throw new ConfigError('ReasonFlow', 'disposed', 'a live instance (dispose() was called)');
+    this.checkDevice(options.device);
+    const { stream, addSpecialTokens, device: _device, ...generate } = options;
+    const promptIds = this.encode(input, addSpecialTokens ?? true);
+    const decode = (ids: readonly number[]) => this.tokenizer.decode(ids, { skipSpecialTokens: true });
+    const streamer = stream ? new TextStreamDecoder(decode) : undefined;
+    const result: GenerationResult = await this.engine.generate(promptIds, {
+      eosTokenIds: this.tokenizer.eosTokenIds,
+      ...generate,
+      decode,
+      onToken: streamer
+        ? (token) => stream!({ text: streamer.push(token.tokenId), tokenId: token.tokenId, index: token.index })
+        : undefined,
+    });
+    if (streamer) {
+      const rest = streamer.flush();
+      if (rest) stream!({ text: rest, tokenId: -1, index: result.tokenIds.length });
+    }
+    return {
+      output: decode(result.tokenIds),
+      tokenIds: result.tokenIds,
+      bestThinkersSummary: result.bestThinkersSummary,
+      stopReason: result.stopReason,
+      stats: { ...result.stats, executionProvider: this.executionProvider },
+    };
+  }
+
+  /** Streams text chunks; the iterator's return value is the full result. */
+  async *stream(
+    input: string | readonly ChatMessage[],
+    options: Omit<GenerateThoughtsOptions, 'stream'> = {},
+  ): AsyncGenerator<TextChunk, ThoughtsResult, undefined> {
+    const queue: TextChunk[] = [];
+    let wake: (() => void) | undefined;
+    let finished = false;
+    const controller = new AbortController();
+    const outer = options.signal;
+    const forwardAbort = () => controller.abort(outer?.reason);
+    if (outer?.aborted) controller.abort(outer.reason);
+    outer?.addEventListener('abort', forwardAbort, { once: true });
+    const done = this.generateThoughts(input, {
+      ...options,
+      signal: controller.signal,
+      stream: (chunk) => {
+        queue.push(chunk);
+        wake?.();
+      },
+    }).finally(() => {
+      finished = true;
+      wake?.();
+    });
+    try {
+      while (true) {
+        while (queue.length > 0) yield queue.shift()!;
+        if (finished) return await done;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+    } finally {
+      outer?.removeEventListener('abort', forwardAbort);
+      if (!finished) controller.abort();
+      await done.catch(() => undefined);
+    }
+  }
+
+  /** Releases the model when this instance loaded it (fromPretrained). Idempotent. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.options.owned?.dispose();
+  }
+
+  private checkDevice(device: Device | undefined): void {
+    if (device === undefined || device === 'auto') return;
+    const provider = this.executionProvider;
+    if (provider !== 'custom' && provider !== device) {
+      throw new ConfigError(
+        'device',
+        device,
+        `the device the model was loaded on ("${provider}"); pass { device } to ReasonFlow.fromPretrained`,
+      );
+    }
+  }
+}
