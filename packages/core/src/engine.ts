@@ -186,6 +186,7 @@ class GenerationRun {
   private readonly vocab: number;
   private readonly promptLength: number;
   private readonly maxTotalLength: number;
+  private readonly maxNewTokens: number;
   private readonly stop: StopChecker;
   private readonly processors: LogitsProcessorChain;
   private readonly sampler: SeededRandom;
@@ -231,6 +232,7 @@ class GenerationRun {
     this.promptLength = promptIds.length;
     this.history = [...promptIds];
     this.maxTotalLength = maxSequenceLength;
+    this.maxNewTokens = maxNewTokens;
     this.stop = new StopChecker({
       eosTokenIds: options.eosTokenIds ?? model.info.eosTokenIds,
       maxNewTokens,
@@ -336,7 +338,8 @@ class GenerationRun {
     const stopAtUnconfident = canAcceptPath && rows === 1;
     const steps: Tensor[] = [logits0];
     let softTopPrevious = softTop;
-    for (let t = 1; t < thoughts; t++) {
+    const lastStep = stopAtUnconfident ? Math.min(thoughts, this.maxNewTokens - this.generated.length) : thoughts;
+    for (let t = 1; t < lastStep; t++) {
       if (this.aborted()) return { stopReason: 'aborted' };
       const input = config.useTokens
         ? this.tokenInput(pathTokens[t - 1]!)
