@@ -58,14 +58,6 @@ export class ContextLengthError extends ReasonFlowError {
   }
 }
 
-/** Generation was stopped through an `AbortSignal`. Carries what was committed before the stop. */
-export class GenerationAbortedError extends ReasonFlowError {
-  override readonly name = 'GenerationAbortedError';
-  constructor(readonly committedTokenIds: readonly number[]) {
-    super(`Generation aborted after ${committedTokenIds.length} committed tokens.`);
-  }
-}
-
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
