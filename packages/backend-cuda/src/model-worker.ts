@@ -1,0 +1,113 @@
+/**
+ * The worker side of `WorkerDecoderModel`: owns the ONNX sessions and every KV cache, so that
+ * onnxruntime-node's blocking forward passes never stall the caller's event loop.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { DecoderSequence, Tensor, TensorBackend } from '@reasonflow/core';
+import { type LoadModelOptions, loadModel, type NodeLoadedModel } from './load.js';
+import { toWireError, type WorkerRequest, type WorkerResponse } from './worker-protocol.js';
+
+interface HostTensor extends Tensor {
+  readonly data: Float32Array;
+}
+
+/**
+ * The model only calls `fromHost` on its backend: logits go back to the caller's real backend as plain
+ * arrays. Every other operation throws.
+ */
+const capture = new Proxy(
+  {
+    name: 'worker-capture',
+    liveTensors: 0,
+    fromHost: (data: Float32Array, dims: readonly [number, number]): HostTensor => ({ dims: [dims[0], dims[1]], data }),
+    toHost: (t: Tensor): Float32Array => (t as HostTensor).data,
+    dispose: (): void => {},
+  },
+  {
+    get(target, property) {
+      if (property in target) return target[property as keyof typeof target];
+      return () => {
+        throw new Error(`the worker's capture backend does not implement ${String(property)}`);
+      };
+    },
+  },
+) as unknown as TensorBackend;
+
+const port = parentPort!;
+const { folder, options } = workerData as { folder: string; options: LoadModelOptions };
+const warnings: string[] = [];
+const sequences = new Map<number, DecoderSequence>();
+let nextSequence = 1;
+let loaded: NodeLoadedModel | undefined;
+
+const ready = loadModel(folder, { ...options, onWarning: (message) => warnings.push(message) });
+
+function sequence(id: number): DecoderSequence {
+  const s = sequences.get(id);
+  if (s === undefined) throw new RangeError(`no sequence ${id} in the worker`);
+  return s;
+}
+
+async function handle(request: WorkerRequest): Promise<{ value: unknown; transfer?: ArrayBuffer[] }> {
+  const model = loaded!.model;
+  switch (request.op) {
+    case 'startSequence': {
+      const id = nextSequence++;
+      sequences.set(id, await model.startSequence({ rows: request.rows, backend: capture }));
+      return { value: id };
+    }
+    case 'forward': {
+      const t = (await sequence(request.sequence).forward(request.input)) as HostTensor;
+      return { value: { dims: t.dims, data: t.data }, transfer: [t.data.buffer as ArrayBuffer] };
+    }
+    case 'selectRows':
+      return { value: await sequence(request.sequence).selectRows(request.rows) };
+    case 'mergeRows': {
+      const s = sequence(request.sequence);
+      if (s.mergeRows === undefined) throw new RangeError('this model cannot merge rows');
+      return { value: await s.mergeRows(request.rows, request.weights) };
+    }
+    case 'truncate':
+      return { value: await sequence(request.sequence).truncate(request.length) };
+    case 'disposeSequence': {
+      const s = sequences.get(request.sequence);
+      sequences.delete(request.sequence);
+      await s?.dispose();
+      return { value: undefined };
+    }
+    case 'embedTokens': {
+      if (model.embedTokens === undefined) throw new RangeError('the model has no inputs_embeds pair');
+      const data = (await model.embedTokens(request.tokens)).slice();
+      return { value: data, transfer: [data.buffer as ArrayBuffer] };
+    }
+    case 'stats':
+      return { value: { liveSessions: model.liveSessions, liveTensors: model.liveTensors, liveSequences: model.liveSequences } };
+    case 'dispose':
+      sequences.clear();
+      await loaded!.dispose();
+      return { value: undefined };
+  }
+}
+
+ready.then(
+  (model) => {
+    loaded = model;
+    port.postMessage({
+      type: 'ready',
+      info: model.model.info,
+      canMergeRows: model.model.kvCacheType === 'float32',
+      config: model.config,
+      generationConfig: model.generationConfig,
+      executionProvider: model.executionProvider,
+      warnings,
+    });
+  },
+  (error: unknown) => port.postMessage({ type: 'failed', error: toWireError(error) }),
+);
+
+port.on('message', (message: { id: number; request: WorkerRequest }) => {
+  handle(message.request).then(
+    ({ value, transfer }) => port.postMessage({ id: message.id, ok: true, value } satisfies WorkerResponse, transfer ?? []),
+    (error: unknown) => port.postMessage({ id: message.id, ok: false, error: toWireError(error) } satisfies WorkerResponse),
+  );
+});

@@ -1,0 +1,482 @@
+import {
+  ContextLengthError,
+  type DecoderModel,
+  type DecoderModelInfo,
+  type DecoderSequence,
+  ModelError,
+  type StepInput,
+  type Tensor,
+  type TensorBackend,
+  UnsupportedFeatureError,
+} from '@reasonflow/core';
+import { float32ToFloat16Bits, toFloat32 } from './float16.js';
+import type { DecoderGraph, EmbedGraph, FloatType, IntType } from './graph-signature.js';
+import type { KvCacheOps } from './kv-cache-ops.js';
+import type { ModelConfig } from './model-config.js';
+import type { OnnxRuntime, OrtSession, OrtTensor } from './runtime.js';
+
+/** Counts the ORT tensors the adapter owns, so tests can check that nothing leaks. */
+class TensorTracker {
+  live = 0;
+  adopt<T extends OrtTensor>(tensor: T): T {
+    this.live++;
+    return tensor;
+  }
+  release(tensor: OrtTensor | undefined): void {
+    if (tensor === undefined) return;
+    this.live--;
+    tensor.dispose?.();
+  }
+}
+
+/** @internal What `loadModelFolder` hands the model; not part of the public API. */
+export interface DecoderParts {
+  readonly runtime: OnnxRuntime;
+  readonly config: ModelConfig;
+  readonly eosTokenIds: readonly number[];
+  readonly tokenGraph?: DecoderGraph;
+  readonly embedsGraph?: DecoderGraph;
+  readonly embedGraph?: EmbedGraph;
+  readonly embeddingSize?: number;
+  readonly kvOps: KvCacheOps;
+  readonly sessions: readonly OrtSession[];
+}
+
+/**
+ * A decoder-only ONNX model (Hugging Face / Optimum export layout) behind core's `DecoderModel`.
+ * Create it with `loadModelFolder`.
+ */
+export class OnnxDecoderModel implements DecoderModel {
+  readonly info: DecoderModelInfo;
+  /** Present exactly when the folder has the inputs_embeds pair (`info.embeddingSize` is set). */
+  readonly embedTokens?: (tokens: Int32Array) => Promise<Float32Array>;
+  /** @internal */
+  readonly tracker = new TensorTracker();
+  private readonly sequences = new Set<OnnxDecoderSequence>();
+  private liveSessionCount: number;
+  private disposed = false;
+
+  /** @internal Use `loadModelFolder`. */
+  constructor(private readonly parts: DecoderParts) {
+    this.liveSessionCount = parts.sessions.length;
+    this.info = Object.freeze({
+      vocabSize: parts.config.vocabSize,
+      maxSequenceLength: parts.config.maxPositionEmbeddings,
+      eosTokenIds: Object.freeze([...parts.eosTokenIds]),
+      ...(parts.embeddingSize !== undefined ? { embeddingSize: parts.embeddingSize } : {}),
+    });
+    if (parts.embedGraph !== undefined && parts.embeddingSize !== undefined) {
+      const graph = parts.embedGraph;
+      const width = parts.embeddingSize;
+      this.embedTokens = (tokens) => this.runEmbed(graph, width, tokens);
+    }
+  }
+
+  /** The config fields the model runs with. */
+  get config(): ModelConfig {
+    return this.parts.config;
+  }
+  /** Element type of the KV cache. `mergeRows` is offered for float32 caches only. */
+  get kvCacheType(): FloatType {
+    return (this.parts.tokenGraph ?? this.parts.embedsGraph)?.kvType ?? 'float32';
+  }
+  /** Which KV operations implementation the sequences use (`host`, `onnx`, ...). */
+  get kvCacheOps(): KvCacheOps {
+    return this.parts.kvOps;
+  }
+  /** ONNX sessions not yet released. */
+  get liveSessions(): number {
+    return this.liveSessionCount;
+  }
+  /** ORT tensors held by the adapter (KV caches of live sequences); 0 once everything is disposed. */
+  get liveTensors(): number {
+    return this.tracker.live;
+  }
+  /** Sequences started and not yet disposed. */
+  get liveSequences(): number {
+    return this.sequences.size;
+  }
+  /** The graphs the model runs, e.g. `['onnx/model.onnx']`. */
+  get files(): string[] {
+    return [this.parts.tokenGraph, this.parts.embedsGraph, this.parts.embedGraph].filter((g) => g !== undefined).map((g) => g.file);
+  }
+
+  async startSequence(options: { rows: number; backend: TensorBackend }): Promise<OnnxDecoderSequence> {
+    this.assertLive();
+    if (!Number.isSafeInteger(options.rows) || options.rows < 1) throw new RangeError(`rows must be an integer ≥ 1, got ${options.rows}`);
+    const sequence = new OnnxDecoderSequence(this, this.parts, options.rows, options.backend, () => this.sequences.delete(sequence));
+    this.sequences.add(sequence);
+    return sequence;
+  }
+
+  /** Disposes every sequence, releases the sessions and the KV operations. Idempotent. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const sequence of [...this.sequences]) await sequence.dispose();
+    await this.parts.kvOps.dispose();
+    for (const session of this.parts.sessions) {
+      await session.release();
+      this.liveSessionCount--;
+    }
+  }
+
+  /** @internal */
+  assertLive(): void {
+    if (this.disposed) throw new ModelError('The model has been disposed.');
+  }
+
+  private async runEmbed(graph: EmbedGraph, width: number, tokens: Int32Array): Promise<Float32Array> {
+    this.assertLive();
+    const ids = this.tracker.adopt(intTensor(this.parts.runtime, graph.idsType, tokens, [1, tokens.length]));
+    let results: Record<string, OrtTensor> | undefined;
+    try {
+      results = (await graph.session.run({ input_ids: ids }, [graph.output])) as Record<string, OrtTensor>;
+    } catch (error) {
+      throw new ModelError(`${graph.file}: embedding failed: ${(error as Error).message}`, undefined, { cause: error });
+    } finally {
+      this.tracker.release(ids);
+    }
+    const out = results[graph.output]!;
+    const data = toFloat32(out.data);
+    out.dispose?.();
+    if (data.length !== tokens.length * width) {
+      throw new ModelError(`${graph.file}: "${graph.output}" has ${data.length} values for ${tokens.length} tokens, expected ${tokens.length * width}`);
+    }
+    return data;
+  }
+}
+
+function intTensor(runtime: OnnxRuntime, type: IntType, values: ArrayLike<number>, dims: readonly number[]): OrtTensor {
+  if (type === 'int32') return new runtime.Tensor('int32', Int32Array.from(values), dims);
+  const data = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]!);
+  return new runtime.Tensor('int64', data, dims);
+}
+
+function filledIntTensor(runtime: OnnxRuntime, type: IntType, fill: (i: number) => number, size: number, dims: readonly number[]): OrtTensor {
+  if (type === 'int32') return new runtime.Tensor('int32', Int32Array.from({ length: size }, (_, i) => fill(i)), dims);
+  const data = new BigInt64Array(size);
+  for (let i = 0; i < size; i++) data[i] = BigInt(fill(i));
+  return new runtime.Tensor('int64', data, dims);
+}
+
+function floatTensor(runtime: OnnxRuntime, type: FloatType, values: Float32Array, dims: readonly number[]): OrtTensor {
+  return type === 'float16'
+    ? new runtime.Tensor('float16', float32ToFloat16Bits(values), dims)
+    : new runtime.Tensor('float32', values, dims);
+}
+
+/**
+ * Rows of one growing sequence with their KV cache.
+ *
+ * Row selection and rollback are lazy: `selectRows` and `truncate` only record a row map and a
+ * logical length; the next `forward` (or `mergeRows`) applies both in one `KvCacheOps.gatherSlice`
+ * per KV tensor, and skips it entirely when nothing changed.
+ */
+export class OnnxDecoderSequence implements DecoderSequence {
+  private currentRows: number;
+  private currentLength = 0;
+  /** `2 × layers` tensors `[physicalRows, kvHeads, physicalLength, headDim]`, or null while empty. */
+  private past: OrtTensor[] | null = null;
+  private physicalLength = 0;
+  /** Logical row r is physical row `rowMap[r]`; null is the identity. */
+  private rowMap: Int32Array | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Left padding of each logical row (positions masked out at the start), or null when none. */
+  private padding: Int32Array | null = null;
+  private disposed = false;
+  /** Present when the KV cache is float32 (the mean of float16 caches is not implemented). */
+  readonly mergeRows?: (sourceRows: Int32Array, weights: Float32Array) => Promise<void>;
+
+  /** @internal */
+  constructor(
+    private readonly model: OnnxDecoderModel,
+    private readonly parts: DecoderParts,
+    rows: number,
+    private readonly backend: TensorBackend,
+    private readonly onDispose: () => void,
+  ) {
+    this.currentRows = rows;
+    if (model.kvCacheType === 'float32') {
+      this.mergeRows = (sourceRows, weights) => this.serial(() => this.mergeNow(sourceRows, weights));
+    }
+  }
+
+  get rows(): number {
+    return this.currentRows;
+  }
+  get length(): number {
+    return this.currentLength;
+  }
+
+  forward(input: StepInput): Promise<Tensor> {
+    return this.serial(() => this.forwardNow(input));
+  }
+
+  /**
+   * Starts an empty sequence from prompts of different lengths, one per row: shorter prompts are
+   * left-padded with `padTokenId`, the padding is masked out of attention and excluded from position
+   * ids in this and every later step. Rows then continue together as usual. Needs a graph that honours
+   * `attention_mask` (Hugging Face exports do). Returns last-position logits like `forward`.
+   */
+  prefill(prompts: readonly Int32Array[], padTokenId = 0): Promise<Tensor> {
+    return this.serial(async () => {
+      this.assertLive();
+      if (this.currentLength !== 0) throw new RangeError('prefill needs an empty sequence');
+      if (prompts.length !== this.currentRows) throw new RangeError(`expected ${this.currentRows} prompts, got ${prompts.length}`);
+      const width = Math.max(...prompts.map((p) => p.length));
+      if (width < 1 || prompts.some((p) => p.length < 1)) throw new RangeError('every prompt needs at least one token');
+      const tokens = new Int32Array(this.currentRows * width).fill(padTokenId);
+      const padding = new Int32Array(this.currentRows);
+      prompts.forEach((p, r) => {
+        padding[r] = width - p.length;
+        tokens.set(p, r * width + padding[r]!);
+      });
+      this.padding = padding.some((x) => x > 0) ? padding : null;
+      try {
+        return await this.forwardNow({ kind: 'tokens', tokens, tokensPerRow: width });
+      } catch (error) {
+        this.padding = null;
+        throw error;
+      }
+    });
+  }
+
+  selectRows(sourceRows: Int32Array): Promise<void> {
+    return this.serial(async () => {
+      this.assertLive();
+      if (sourceRows.length < 1) throw new RangeError('selectRows needs at least one row');
+      for (const r of sourceRows) {
+        if (!Number.isInteger(r) || r < 0 || r >= this.currentRows) throw new RangeError(`row ${r} out of range [0, ${this.currentRows})`);
+      }
+      if (this.past !== null) {
+        const previous = this.rowMap;
+        this.rowMap = previous === null ? Int32Array.from(sourceRows) : sourceRows.map((r) => previous[r]!);
+      }
+      this.currentRows = sourceRows.length;
+      const padding = this.padding;
+      if (padding !== null) this.padding = sourceRows.map((r) => padding[r]!);
+    });
+  }
+
+  truncate(length: number): Promise<void> {
+    return this.serial(async () => {
+      this.assertLive();
+      if (!Number.isInteger(length) || length < 0 || length > this.currentLength) {
+        throw new RangeError(`cannot truncate a sequence of length ${this.currentLength} to ${length}`);
+      }
+      this.currentLength = length;
+      if (length === 0) this.releasePast();
+      else if (this.padding !== null) this.padding = this.padding.map((p) => Math.min(p, length));
+    });
+  }
+
+  dispose(): Promise<void> {
+    if (this.disposed) return Promise.resolve();
+    this.disposed = true;
+    return this.queue.then(
+      () => this.finishDispose(),
+      () => this.finishDispose(),
+    );
+  }
+
+  private finishDispose(): void {
+    this.releasePast();
+    this.onDispose();
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new ModelError('The sequence has been disposed.');
+    this.model.assertLive();
+  }
+
+  private releasePast(): void {
+    if (this.past !== null) for (const t of this.past) this.model.tracker.release(t);
+    this.past = null;
+    this.physicalLength = 0;
+    this.rowMap = null;
+    this.padding = null;
+  }
+
+  /** Applies pending row selection and rollback to the KV tensors. */
+  private async materialize(): Promise<void> {
+    if (this.past === null || (this.rowMap === null && this.physicalLength === this.currentLength)) return;
+    const ops = this.parts.kvOps;
+    for (let i = 0; i < this.past.length; i++) {
+      const old = this.past[i]!;
+      const next = await ops.gatherSlice(old, this.rowMap, this.currentLength);
+      if (next !== old) {
+        this.past[i] = this.model.tracker.adopt(next);
+        this.model.tracker.release(old);
+      }
+    }
+    this.physicalLength = this.currentLength;
+    this.rowMap = null;
+  }
+
+  private async mergeNow(sourceRows: Int32Array, weights: Float32Array): Promise<void> {
+    this.assertLive();
+    if (sourceRows.length < 1 || sourceRows.length !== weights.length) {
+      throw new RangeError('mergeRows needs one weight per source row (at least one)');
+    }
+    let sum = 0;
+    for (const w of weights) {
+      if (!(w >= 0) || !Number.isFinite(w)) throw new RangeError(`mergeRows weights must be finite and ≥ 0, got ${w}`);
+      sum += w;
+    }
+    if (!(sum > 0)) throw new RangeError('mergeRows weights must not all be 0');
+    for (const r of sourceRows) {
+      if (!Number.isInteger(r) || r < 0 || r >= this.currentRows) throw new RangeError(`row ${r} out of range [0, ${this.currentRows})`);
+    }
+    if (this.past === null) return;
+    const map = this.rowMap;
+    const physicalRows = map === null ? Int32Array.from(sourceRows) : sourceRows.map((r) => map[r]!);
+    const normalised = weights.map((w) => w / sum);
+    const padding = this.padding;
+    if (padding !== null) {
+      const first = padding[sourceRows[0]!]!;
+      if (sourceRows.some((r) => padding[r] !== first)) throw new RangeError('mergeRows cannot mix rows with different left padding');
+      this.padding = first > 0 ? new Int32Array(this.currentRows).fill(first) : null;
+    }
+    for (let i = 0; i < this.past.length; i++) {
+      const old = this.past[i]!;
+      const next = await this.parts.kvOps.weightedMean(old, physicalRows, normalised, this.currentRows, this.currentLength);
+      this.past[i] = this.model.tracker.adopt(next);
+      this.model.tracker.release(old);
+    }
+    this.physicalLength = this.currentLength;
+    this.rowMap = null;
+  }
+
+  private async forwardNow(input: StepInput): Promise<Tensor> {
+    this.assertLive();
+    const n = input.tokensPerRow;
+    const rows = this.currentRows;
+    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`tokensPerRow must be an integer ≥ 1, got ${n}`);
+    const max = this.model.info.maxSequenceLength;
+    if (this.currentLength + n > max) {
+      throw new ContextLengthError(this.currentLength + n, max, `forward of ${n} position(s) per row at length ${this.currentLength}`);
+    }
+    const { runtime } = this.parts;
+    let graph: DecoderGraph;
+    let mainInput: OrtTensor;
+    if (input.kind === 'tokens') {
+      if (input.tokens.length !== rows * n) {
+        throw new RangeError(`expected ${rows} × ${n} tokens, got ${input.tokens.length}`);
+      }
+      const vocab = this.model.info.vocabSize;
+      for (const t of input.tokens) if (t < 0 || t >= vocab) throw new RangeError(`token id ${t} out of range [0, ${vocab})`);
+      if (this.parts.tokenGraph === undefined) {
+        // Only the inputs_embeds pair: embed, then run the embeddings decoder.
+        const embeddings = await this.model.embedTokens!(input.tokens);
+        return this.forwardNow({ kind: 'embeddings', embeddings, tokensPerRow: n });
+      }
+      graph = this.parts.tokenGraph;
+      mainInput = intTensor(runtime, graph.inputType as IntType, input.tokens, [rows, n]);
+    } else {
+      const width = this.model.info.embeddingSize;
+      if (this.parts.embedsGraph === undefined || width === undefined) {
+        throw new UnsupportedFeatureError(
+          'soft thoughts / inputs_embeds',
+          'the model folder has no onnx/embed_tokens.onnx + onnx/decoder_model_merged.onnx pair (its decoder takes input_ids only)',
+        );
+      }
+      if (input.embeddings.length !== rows * n * width) {
+        throw new RangeError(`expected ${rows} × ${n} × ${width} embedding values, got ${input.embeddings.length}`);
+      }
+      graph = this.parts.embedsGraph;
+      mainInput = floatTensor(runtime, graph.inputType as FloatType, input.embeddings, [rows, n, width]);
+    }
+
+    const tracker = this.model.tracker;
+    const created: OrtTensor[] = [tracker.adopt(mainInput)];
+    try {
+      await this.materialize();
+      const length = this.currentLength;
+      const feeds: Record<string, OrtTensor> = { [graph.input]: mainInput };
+      const total = length + n;
+      const padding = this.padding;
+      const mask =
+        padding === null
+          ? graph.maskType === 'int64'
+            ? new runtime.Tensor('int64', new BigInt64Array(rows * total).fill(1n), [rows, total])
+            : new runtime.Tensor('int32', new Int32Array(rows * total).fill(1), [rows, total])
+          : filledIntTensor(runtime, graph.maskType, (i) => (i % total < padding[Math.floor(i / total)]! ? 0 : 1), rows * total, [rows, total]);
+      feeds.attention_mask = created[created.push(tracker.adopt(mask)) - 1]!;
+      if (graph.positionIdsType !== undefined) {
+        // Positions count real tokens only: a row with p padding positions starts at 0 after them.
+        const position = (i: number): number => Math.max(0, length + (i % n) - (padding?.[Math.floor(i / n)] ?? 0));
+        const positions = filledIntTensor(runtime, graph.positionIdsType, position, rows * n, [rows, n]);
+        feeds.position_ids = created[created.push(tracker.adopt(positions)) - 1]!;
+      }
+      if (graph.hasUseCacheBranch) {
+        feeds.use_cache_branch = created[created.push(tracker.adopt(new runtime.Tensor('bool', Uint8Array.of(length > 0 ? 1 : 0), [1]))) - 1]!;
+      }
+      if (this.past === null) {
+        const { numKeyValueHeads, headDim } = this.parts.config;
+        const empty =
+          graph.kvType === 'float16'
+            ? new runtime.Tensor('float16', new Uint16Array(0), [rows, numKeyValueHeads, 0, headDim])
+            : new runtime.Tensor('float32', new Float32Array(0), [rows, numKeyValueHeads, 0, headDim]);
+        created.push(tracker.adopt(empty));
+        for (let i = 0; i < graph.numLayers; i++) {
+          feeds[`past_key_values.${i}.key`] = empty;
+          feeds[`past_key_values.${i}.value`] = empty;
+        }
+      } else {
+        for (let i = 0; i < graph.numLayers; i++) {
+          feeds[`past_key_values.${i}.key`] = this.past[2 * i]!;
+          feeds[`past_key_values.${i}.value`] = this.past[2 * i + 1]!;
+        }
+      }
+      let results: Record<string, OrtTensor>;
+      try {
+        results = (await graph.session.run(feeds, graph.fetches as string[])) as Record<string, OrtTensor>;
+      } catch (error) {
+        throw new ModelError(`${graph.file}: forward pass failed: ${(error as Error).message}`, undefined, { cause: error });
+      }
+      const logits = results.logits!;
+      const present = graph.fetches.slice(1).map((name) => tracker.adopt(results[name]!));
+      let last: Float32Array;
+      try {
+        last = lastPositionLogits(logits, rows, graph.file, this.model.info.vocabSize);
+      } catch (error) {
+        for (const t of present) tracker.release(t);
+        throw error;
+      } finally {
+        logits.dispose?.();
+      }
+      if (this.past !== null) for (const t of this.past) tracker.release(t);
+      this.past = present;
+      this.currentLength = length + n;
+      this.physicalLength = this.currentLength;
+      return this.backend.fromHost(last, [rows, this.model.info.vocabSize]);
+    } finally {
+      for (const t of created) tracker.release(t);
+    }
+  }
+}
+
+/** Copies the last position of `logits` (`[rows, seq, vocab]`, or `[rows, vocab]`) into a fresh array. */
+function lastPositionLogits(logits: OrtTensor, rows: number, file: string, vocab: number): Float32Array {
+  const dims = logits.dims;
+  const seq = dims.length === 3 ? dims[1]! : 1;
+  const width = dims[dims.length - 1]!;
+  if ((dims.length !== 3 && dims.length !== 2) || dims[0] !== rows || width !== vocab) {
+    throw new ModelError(`${file}: "logits" has shape [${dims.join(', ')}], expected [${rows}, seq, ${vocab}]`);
+  }
+  const data = toFloat32(logits.data);
+  const out = new Float32Array(rows * vocab);
+  for (let r = 0; r < rows; r++) {
+    const start = (r * seq + seq - 1) * vocab;
+    out.set(data.subarray(start, start + vocab), r * vocab);
+  }
+  return out;
+}

@@ -1,0 +1,151 @@
+/**
+ * The embedded tiny Llama (packages/model-tiny): a real transformer export with rotary positions,
+ * grouped-query attention and the inputs_embeds pair.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ModelError, ReferenceBackend } from '@reasonflow/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LoadedModel, loadModelFolder, memoryFileSource, type ModelFileSource } from '../src/index.js';
+import { cpuSessionOptions, ort } from './fixtures.js';
+import { cacheEquivalenceScenario, maxAbsDiff, recompute, step } from './helpers.js';
+
+async function tinyModelFolder(): Promise<string> {
+  try {
+    // A non-literal specifier: typechecking does not need the package's dist.
+    const specifier = '@reasonflow/model-tiny';
+    const pkg = (await import(specifier)) as { modelPath: string };
+    return pkg.modelPath;
+  } catch {
+    // The package's dist is not built yet: its folder is next to this package.
+    return fileURLToPath(new URL('../../model-tiny/model', import.meta.url));
+  }
+}
+
+function fsSource(folder: string): ModelFileSource {
+  return {
+    description: folder,
+    exists: async (p) => existsSync(join(folder, p)),
+    readText: (p) => readFile(join(folder, p), 'utf8'),
+    readBinary: async (p) => new Uint8Array(await readFile(join(folder, p))),
+  };
+}
+
+const folder = await tinyModelFolder();
+const present = existsSync(join(folder, 'onnx', 'decoder_model_merged.onnx')) && existsSync(join(folder, 'tokenizer_config.json'));
+
+describe.skipIf(!present)('model-tiny', () => {
+  let loaded: LoadedModel;
+  beforeAll(async () => {
+    loaded = await loadModelFolder(fsSource(folder), { runtime: ort, sessionOptions: cpuSessionOptions });
+  });
+  afterAll(async () => {
+    await loaded?.dispose();
+  });
+
+  it('loads with the inputs_embeds pair', () => {
+    const { info } = loaded.model;
+    expect(info.vocabSize).toBe(loaded.config.vocabSize);
+    expect(info.maxSequenceLength).toBe(loaded.config.maxPositionEmbeddings);
+    expect(info.eosTokenIds).toContain(2);
+    expect(info.embeddingSize).toBe(loaded.config.hiddenSize);
+    expect(loaded.model.liveSessions).toBe(3);
+  });
+
+  it('tokenizer round trip and chat template', () => {
+    const { tokenizer } = loaded;
+    const text = '12+34=';
+    const ids = tokenizer.encode(text, { addSpecialTokens: false });
+    expect(tokenizer.decode(ids)).toBe(text);
+    const chat = tokenizer.encodeChat([{ role: 'user', content: text }]);
+    expect(chat[0]).toBe(tokenizer.bosTokenId);
+    expect(tokenizer.decode(chat)).toBe(text);
+  });
+
+  it('KV-cached generation equals recomputation (≤ 1e-4) across lookahead, rollback and row selection', async () => {
+    const tok = (s: string) => Array.from(loaded.tokenizer.encode(s));
+    const prompts = [tok('12+34='), tok('56+78='), tok('90+11=')];
+    const len = Math.min(...prompts.map((p) => p.length));
+    const worst = await cacheEquivalenceScenario(
+      loaded.model,
+      prompts.map((p) => p.slice(0, len)),
+      [4, loaded.model.info.vocabSize],
+    );
+    expect(worst).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('embedTokens + forward(embeddings) equals forward(tokens)', async () => {
+    const backend = new ReferenceBackend();
+    const tokens = Array.from(loaded.tokenizer.encode('7+8='));
+    const byTokens = await recompute(loaded.model, [tokens, tokens], backend);
+    const seq = await loaded.model.startSequence({ rows: 2, backend });
+    const e = await loaded.model.embedTokens!(Int32Array.from([...tokens, ...tokens]));
+    const t = await seq.forward({ kind: 'embeddings', embeddings: e, tokensPerRow: tokens.length });
+    expect(maxAbsDiff(backend.toHost(t), byTokens)).toBeLessThanOrEqual(1e-4);
+    backend.dispose(t);
+    // Continue with a token step on the same cache: equals recomputation.
+    const next = await step(seq, backend, [[5], [6]]);
+    const fresh = await recompute(loaded.model, [[...tokens, 5], [...tokens, 6]], backend);
+    expect(maxAbsDiff(next, fresh)).toBeLessThanOrEqual(1e-4);
+    await seq.dispose();
+    expect(loaded.model.liveTensors).toBe(0);
+  });
+
+  it('left-padded prompts of different lengths: every row equals its own unpadded run', async () => {
+    const backend = new ReferenceBackend();
+    const prompts = ['123+456=', '7+8=', '45+6='].map((q) => loaded.tokenizer.encode(q));
+    const seq = await loaded.model.startSequence({ rows: 3, backend });
+    const histories = prompts.map((p) => Array.from(p));
+    const compare = async (logits: Float32Array): Promise<number> => {
+      let worst = 0;
+      const vocab = loaded.model.info.vocabSize;
+      for (let r = 0; r < 3; r++) {
+        const alone = await recompute(loaded.model, [histories[r]!], backend);
+        worst = Math.max(worst, maxAbsDiff(logits.subarray(r * vocab, (r + 1) * vocab), alone));
+      }
+      return worst;
+    };
+    const t = await seq.prefill(prompts, loaded.tokenizer.padTokenId);
+    const first = backend.toHost(t);
+    backend.dispose(t);
+    expect(await compare(first)).toBeLessThanOrEqual(1e-4);
+    for (const tokens of [[5, 6, 7], [8, 9, 10]]) {
+      tokens.forEach((tok, r) => {
+        histories[r]!.push(tok);
+      });
+      expect(await compare(await step(seq, backend, tokens.map((x) => [x])))).toBeLessThanOrEqual(1e-4);
+    }
+    // Roll back one step and move row 1 (the most padded) to rows 0 and 2.
+    await seq.truncate(seq.length - 1);
+    await seq.selectRows(Int32Array.of(1, 1, 0));
+    const kept = histories.map((h) => h.slice(0, -1));
+    const next = [kept[1]!, kept[1]!, kept[0]!];
+    next.forEach((h, r) => {
+      histories[r] = [...h, 11 + r];
+    });
+    expect(await compare(await step(seq, backend, [[11], [12], [13]]))).toBeLessThanOrEqual(1e-4);
+    await expect(seq.mergeRows!(Int32Array.of(0, 2), Float32Array.of(1, 1))).rejects.toThrow(/different left padding/);
+    await seq.dispose();
+  });
+
+  it('a config.json claiming more layers than the graphs is one ModelError naming every graph', async () => {
+    const files: Record<string, string | Uint8Array> = {};
+    for (const name of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json']) {
+      files[name] = await readFile(join(folder, name), 'utf8');
+    }
+    for (const name of ['onnx/model.onnx', 'onnx/embed_tokens.onnx', 'onnx/decoder_model_merged.onnx']) {
+      files[name] = new Uint8Array(await readFile(join(folder, name)));
+    }
+    const config = JSON.parse(files['config.json'] as string);
+    const layers = config.num_hidden_layers;
+    files['config.json'] = JSON.stringify({ ...config, num_hidden_layers: layers + 2, num_key_value_heads: 3 });
+    const error = await loadModelFolder(memoryFileSource(files, 'tiny-edited'), { runtime: ort, sessionOptions: cpuSessionOptions }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelError);
+    const problems = (error as ModelError).problems;
+    expect(problems).toContain(`onnx/model.onnx: config.json says num_hidden_layers=${layers + 2} but the graph has past_key_values inputs for ${layers} layer(s)`);
+    expect(problems).toContain(`onnx/decoder_model_merged.onnx: missing input "past_key_values.${layers}.key"`);
+    expect(problems.some((p) => /KV heads 2 on axis 1, config.json says 3/.test(p))).toBe(true);
+  });
+});
