@@ -1,5 +1,6 @@
 import { acceptanceRate, uncertainty } from './uncertainty.js';
 import { adaptAcceptanceThreshold } from './acceptance-threshold.js';
+import { callbackStream } from './callback-stream.js';
 import { effectiveThoughts, type ReasonFlowConfig, type ReasonFlowConfigInput, resolveConfig } from './config.js';
 import { applyEmbeddingNoise, gumbelSubstitute } from './embedding-noise.js';
 import { ConfigError, ContextLengthError, ModelError, UnsupportedFeatureError } from './errors.js';
@@ -139,43 +140,14 @@ export class ReasonFlowEngine {
    * Streams committed tokens. The iterator's return value is the GenerationResult; leaving the loop
    * early aborts the generation and releases everything.
    */
-  async *stream(
+  stream(
     promptIds: readonly number[],
     options: Omit<GenerateOptions, 'onToken'> = {},
   ): AsyncGenerator<CommittedToken, GenerationResult, undefined> {
-    const controller = new AbortController();
-    const outer = options.signal;
-    const forwardAbort = () => controller.abort(outer?.reason);
-    if (outer?.aborted) controller.abort(outer.reason);
-    outer?.addEventListener('abort', forwardAbort, { once: true });
-    const queue: CommittedToken[] = [];
-    let wake: (() => void) | undefined;
-    let finished = false;
-    const done = this.generate(promptIds, {
-      ...options,
-      signal: controller.signal,
-      onToken: (token) => {
-        queue.push(token);
-        wake?.();
-      },
-    }).finally(() => {
-      finished = true;
-      wake?.();
-    });
-    try {
-      while (true) {
-        while (queue.length > 0) yield queue.shift()!;
-        if (finished) return await done;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = undefined;
-      }
-    } finally {
-      outer?.removeEventListener('abort', forwardAbort);
-      if (!finished) controller.abort();
-      await done.catch(() => undefined);
-    }
+    return callbackStream(
+      (onToken, signal) => this.generate(promptIds, { ...options, signal, onToken }),
+      options.signal,
+    );
   }
 }
 

@@ -3,6 +3,7 @@ export * from './config.js';
 export type * from './tensor-backend.js';
 export type * from './model.js';
 export { ReferenceBackend } from './reference-backend.js';
+export { callbackStream } from './callback-stream.js';
 export { hashUniform, mixSeeds, SeededRandom } from './random.js';
 export { scheduleTemperatures } from './temperature-schedule.js';
 export { adaptAcceptanceThreshold } from './acceptance-threshold.js';

@@ -76,18 +76,8 @@ export class ReferenceBackend implements TensorBackend {
     const indices = new Int32Array(rows);
     const values = new Float32Array(rows);
     for (let r = 0; r < rows; r++) {
-      const start = r * cols;
-      let best = 0;
-      let bestValue = data[start]!;
-      for (let c = 1; c < cols; c++) {
-        const x = data[start + c]!;
-        if (x > bestValue) {
-          bestValue = x;
-          best = c;
-        }
-      }
-      indices[r] = best;
-      values[r] = bestValue;
+      indices[r] = rowArgmax(data, r * cols, cols);
+      values[r] = data[r * cols + indices[r]!]!;
     }
     return { indices, values };
   }
@@ -99,14 +89,8 @@ export class ReferenceBackend implements TensorBackend {
     const values = new Float32Array(rows);
     for (let r = 0; r < rows; r++) {
       const start = r * cols;
-      let best = 0;
-      let max = data[start]!;
-      for (let c = 1; c < cols; c++) {
-        if (data[start + c]! > max) {
-          max = data[start + c]!;
-          best = c;
-        }
-      }
+      const best = rowArgmax(data, start, cols);
+      const max = data[start + best]!;
       let sum = 0;
       for (let i = start, end = start + cols; i < end; i++) sum += expNonPositive(data[i]! - max);
       indices[r] = best;
@@ -232,6 +216,19 @@ export class ReferenceBackend implements TensorBackend {
     if (t.disposed) throw new TypeError('Tensor used after dispose().');
     return t;
   }
+}
+
+/** Index of the row's maximum (the lowest among ties). */
+function rowArgmax(data: Float32Array, start: number, length: number): number {
+  let best = 0;
+  let max = data[start]!;
+  for (let c = 1; c < length; c++) {
+    if (data[start + c]! > max) {
+      max = data[start + c]!;
+      best = c;
+    }
+  }
+  return best;
 }
 
 function rowLogSumExp(data: Float32Array, start: number, length: number): number {

@@ -1,4 +1,5 @@
 import {
+  callbackStream,
   ConfigError,
   type DecoderModel,
   type GenerateOptions,
@@ -197,43 +198,11 @@ export class ReasonFlow {
   }
 
   /** Streams text chunks; the iterator's return value is the full result. */
-  async *stream(
+  stream(
     input: string | readonly ChatMessage[],
     options: Omit<GenerateThoughtsOptions, 'stream'> = {},
   ): AsyncGenerator<TextChunk, ThoughtsResult, undefined> {
-    const queue: TextChunk[] = [];
-    let wake: (() => void) | undefined;
-    let finished = false;
-    const controller = new AbortController();
-    const outer = options.signal;
-    const forwardAbort = () => controller.abort(outer?.reason);
-    if (outer?.aborted) controller.abort(outer.reason);
-    outer?.addEventListener('abort', forwardAbort, { once: true });
-    const done = this.generateThoughts(input, {
-      ...options,
-      signal: controller.signal,
-      stream: (chunk) => {
-        queue.push(chunk);
-        wake?.();
-      },
-    }).finally(() => {
-      finished = true;
-      wake?.();
-    });
-    try {
-      while (true) {
-        while (queue.length > 0) yield queue.shift()!;
-        if (finished) return await done;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = undefined;
-      }
-    } finally {
-      outer?.removeEventListener('abort', forwardAbort);
-      if (!finished) controller.abort();
-      await done.catch(() => undefined);
-    }
+    return callbackStream((stream, signal) => this.generateThoughts(input, { ...options, signal, stream }), options.signal);
   }
 
   /** Releases the model when this instance loaded it (fromPretrained). Idempotent. */
