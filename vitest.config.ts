@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// One vitest run over every workspace package (each keeps its own vitest config).
+// `npx vitest` at the root runs every package's suite as one project each (after `pnpm build`).
+// `pnpm test` runs them package by package through turbo instead.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*'],
+    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts'],
   },
 });
