@@ -37,35 +37,3 @@ export function memoryFileSource(
     },
   };
 }
-
-/**
- * A model folder served over HTTP(S) (browsers, or Node 18+ with global `fetch`). `baseUrl` is the
- * folder's URL; `exists` asks with HEAD. Pass `fetch` to add headers, credentials or a cache.
- */
-export function fetchFileSource(baseUrl: string | URL, options: { fetch?: typeof fetch } = {}): ModelFileSource {
-  const base = new URL(baseUrl.toString().endsWith('/') ? baseUrl.toString() : `${baseUrl.toString()}/`);
-  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
-  const url = (relPath: string): URL => {
-    const full = new URL(relPath, base);
-    if (!full.href.startsWith(base.href)) throw new RangeError(`${relPath} is outside the model folder ${base.href}`);
-    return full;
-  };
-  const get = async (relPath: string): Promise<Response> => {
-    const response = await doFetch(url(relPath));
-    if (!response.ok) throw new Error(`GET ${url(relPath).href}: HTTP ${response.status} ${response.statusText}`.trim());
-    return response;
-  };
-  return {
-    description: base.href,
-    exists: async (relPath) => {
-      try {
-        const response = await doFetch(url(relPath), { method: 'HEAD' });
-        return response.ok;
-      } catch {
-        return false;
-      }
-    },
-    readText: async (relPath) => (await get(relPath)).text(),
-    readBinary: async (relPath) => new Uint8Array(await (await get(relPath)).arrayBuffer()),
-  };
-}

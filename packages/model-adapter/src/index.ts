@@ -1,4 +1,5 @@
-export { fetchFileSource, type ModelFileSource, memoryFileSource } from './file-source.js';
+export { type ModelFileSource, memoryFileSource } from './file-source.js';
+export { type FetchFileSourceOptions, type FileProgress, fetchFileSource } from './fetch-file-source.js';
 export type { OnnxRuntime, OrtSession, OrtSessionOptions, OrtTensor, SessionFactory } from './runtime.js';
 export { type LoadedModel, type LoadModelFolderOptions, loadModelFolder, loadTokenizer, MODEL_FILES } from './load.js';
 export { OnnxDecoderModel, OnnxDecoderSequence } from './decoder.js';

@@ -1,0 +1,101 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Connect, defaultClientConditions, defineConfig, type Plugin } from 'vite';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+/** The embedded model folder (packages/model-tiny/model). */
+const MODEL_DIR = join(dirname(require.resolve('@reasonflow/model-tiny/package.json')), 'model');
+/**
+ * onnxruntime-web's wasm runtime. The app uses the `onnxruntime-web/webgpu` build (ORT's native C++
+ * WebGPU EP, the asyncify wasm) rather than the default JSEP build: with the current model-tiny
+ * checkpoint, JSEP's WebGPU kernels give different logits from the CPU from the first step on.
+ */
+const ORT_DIR = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm'));
+const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.asyncify.mjs'];
+
+const TYPES: Record<string, string> = {
+  '.wasm': 'application/wasm',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.onnx': 'application/octet-stream',
+  '.onnx_data': 'application/octet-stream',
+};
+
+/** Serves `root` under `prefix` (no directory listing, nothing outside root). */
+function serveFolder(prefix: string, root: string, allow?: readonly string[]): Connect.NextHandleFunction {
+  return (req, res, next) => {
+    const path = decodeURIComponent((req.url ?? '').split('?')[0]!);
+    if (!path.startsWith(prefix)) return next();
+    const rel = path.slice(prefix.length);
+    const file = resolve(root, rel);
+    if (!file.startsWith(root + sep) || (allow && !allow.includes(rel)) || !existsSync(file) || !statSync(file).isFile()) {
+      res.statusCode = 404;
+      res.end('not found');
+      return;
+    }
+    res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
+    res.setHeader('Content-Length', statSync(file).size);
+    res.setHeader('Cache-Control', 'no-cache');
+    if (req.method === 'HEAD') return res.end();
+    createReadStream(file).pipe(res);
+  };
+}
+
+async function copyTree(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) await copyTree(join(from, entry.name), join(to, entry.name));
+    else await copyFile(join(from, entry.name), join(to, entry.name));
+  }
+}
+
+/**
+ * The model and onnxruntime-web's wasm files, served by the app itself (no CDN): `/model/` is the
+ * embedded model folder and `/ort/` the ORT runtime, straight from their packages on the dev and
+ * preview servers, and copied into the build output.
+ */
+function reasonflowAssets(): Plugin {
+  let outDir = join(here, 'dist');
+  const middlewares = (use: (handler: Connect.NextHandleFunction) => void, base: string) => {
+    use(serveFolder(`${base}model/`, MODEL_DIR));
+    use(serveFolder(`${base}ort/`, ORT_DIR, ORT_FILES));
+  };
+  return {
+    name: 'reasonflow-assets',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    configureServer(server) {
+      middlewares((h) => server.middlewares.use(h), server.config.base);
+    },
+    configurePreviewServer(server) {
+      middlewares((h) => server.middlewares.use(h), server.config.base);
+    },
+    async writeBundle() {
+      await copyTree(MODEL_DIR, join(outDir, 'model'));
+      await mkdir(join(outDir, 'ort'), { recursive: true });
+      for (const file of ORT_FILES) await copyFile(join(ORT_DIR, file), join(outDir, 'ort', file));
+      this.info(`copied the model and ${ORT_FILES.join(', ')} into ${relative(here, outDir)}`);
+    },
+  };
+}
+
+export default defineConfig({
+  root: here,
+  plugins: [reasonflowAssets()],
+  // onnxruntime-web's "extern wasm" build: it loads its wasm glue and binary from ort.env.wasm.wasmPaths
+  // (the app's /ort/) instead of embedding a second copy of the 28 MB binary in the bundle.
+  resolve: {
+    conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
+    alias: [{ find: /^onnxruntime-web$/, replacement: join(ORT_DIR, 'ort.webgpu.min.mjs') }],
+  },
+  worker: { format: 'es' },
+  build: { target: 'es2022', chunkSizeWarningLimit: 2048, reportCompressedSize: false },
+  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1' },
+});

@@ -1,0 +1,19 @@
+export {
+  probeWebGpu,
+  resolveWebExecutionProvider,
+  WebBackendUnavailableError,
+  type WebDevice,
+  type WebExecutionProvider,
+  type WebGpuAvailability,
+} from './execution-provider.js';
+export { type FetchFileSourceOptions, type FileProgress, fetchFileSource } from '@reasonflow/model-adapter';
+export {
+  configureOrtWeb,
+  createTensorBackend,
+  loadModel,
+  ORT_WEB_VERSION,
+  type OrtWebEnvironment,
+  type WebLoadedModel,
+  type WebLoadModelOptions,
+} from './load.js';
+export type { ResourceCounts } from './resource-counter.js';
