@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * `pnpm bench` (full) or `pnpm --filter @reasonflow/bench bench --quick`.
+ * Options: --quick, --out <dir>, --markdown <file>, --problems <n>, --grid-problems <n>, --reps <n>,
+ * --samples <n>, --leak-runs <n>, --quality-budget <s>, --no-speed, --no-quality, --no-transformers.
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type BenchSettings, runBenchmark } from './run.js';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    markdown: { type: 'string' },
+    problems: { type: 'string' },
+    'grid-problems': { type: 'string' },
+    reps: { type: 'string' },
+    samples: { type: 'string' },
+    'leak-runs': { type: 'string' },
+    'quality-budget': { type: 'string' },
+    'no-speed': { type: 'boolean', default: false },
+    'no-quality': { type: 'boolean', default: false },
+    'no-transformers': { type: 'boolean', default: false },
+  },
+});
+
+const mode = values.quick ? 'quick' : 'full';
+const settings: Partial<BenchSettings> = {};
+const int = (v: string | undefined, name: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) {
+    console.error(`--${name} must be an integer ≥ 0`);
+    process.exit(2);
+  }
+  return n;
+};
+const problems = int(values.problems, 'problems');
+if (problems !== undefined) settings.problems = problems;
+const gridProblems = int(values['grid-problems'], 'grid-problems');
+if (gridProblems !== undefined) settings.gridProblems = gridProblems;
+const reps = int(values.reps, 'reps');
+if (reps !== undefined) settings.reps = Math.max(1, reps);
+const samples = int(values.samples, 'samples');
+if (samples !== undefined) settings.samples = samples;
+const leakRuns = int(values['leak-runs'], 'leak-runs');
+if (leakRuns !== undefined) settings.leakRuns = Math.max(10, leakRuns);
+const budget = int(values['quality-budget'], 'quality-budget');
+if (budget !== undefined) settings.qualityBudgetSeconds = budget;
+if (values['no-speed']) settings.speed = false;
+if (values['no-quality']) settings.quality = false;
+if (values['no-transformers']) settings.transformers = false;
+
+const outDir = values.out ?? here('../results');
+const markdown = values.markdown ?? (mode === 'full' ? here('../../../docs/benchmarks.md') : `${outDir}/quick.md`);
+
+try {
+  await runBenchmark({ mode, settings, outDir, markdownPath: markdown });
+} catch (error) {
+  console.error(error);
+  process.exit(1);
+}
