@@ -1,21 +1,23 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { encodeOnnxModel, type OrtSession, type OrtSessionOptions, type SessionFactory } from '@reasonflow/model-adapter';
+import {
+  encodeOnnxModel,
+  type OrtSession,
+  type OrtSessionOptions,
+  type ProviderAvailability,
+  resolveProvider,
+  type SessionFactory,
+} from '@reasonflow/model-adapter';
 import * as ort from 'onnxruntime-node';
-import { BackendUnavailableError } from './errors.js';
+import { CUDA_INSTALL_HINT } from './errors.js';
 
 /** Which execution provider to use: `auto` tries CUDA and falls back to CPU with one warning. */
 export type Device = 'auto' | 'cuda' | 'cpu';
 /** The provider that actually runs the model. */
 export type ExecutionProvider = 'cuda' | 'cpu';
 
-export interface CudaAvailability {
-  readonly available: boolean;
-  /** Why not, when unavailable. */
-  readonly reason?: string;
-  readonly cause?: unknown;
-}
+export type CudaAvailability = ProviderAvailability;
 
 /** Where onnxruntime-node keeps its native libraries for this platform. */
 function ortBinaryFolder(): string | undefined {
@@ -79,17 +81,18 @@ export async function resolveExecutionProvider(
   onWarning: (message: string) => void,
   probe: () => Promise<CudaAvailability> = probeCuda,
 ): Promise<ExecutionProvider> {
-  if (device === 'cpu') return 'cpu';
-  if (device !== 'cuda' && device !== 'auto') {
-    throw new RangeError(`device must be 'auto', 'cuda' or 'cpu', got ${JSON.stringify(device)}`);
-  }
-  const cuda = await probe();
-  if (cuda.available) return 'cuda';
-  if (device === 'cuda') {
-    throw new BackendUnavailableError('cuda', cuda.reason ?? 'unknown reason', { cause: cuda.cause });
-  }
-  onWarning(`[reasonflow] CUDA is not available (${cuda.reason ?? 'unknown reason'}); running on CPU. See @reasonflow/backend-cuda's README to enable CUDA.`);
-  return 'cpu';
+  return resolveProvider(
+    device,
+    {
+      accelerator: 'cuda',
+      fallback: 'cpu',
+      fallbackLabel: 'CPU',
+      hint: CUDA_INSTALL_HINT,
+      warningSuffix: " See @reasonflow/backend-cuda's README to enable CUDA.",
+    },
+    probe,
+    onWarning,
+  );
 }
 
 export interface ProviderSessions {

@@ -1,4 +1,5 @@
-export { BackendUnavailableError, CUDA_INSTALL_HINT } from './errors.js';
+export { BackendUnavailableError } from '@reasonflow/model-adapter';
+export { CUDA_INSTALL_HINT } from './errors.js';
 export { type CudaAvailability, type Device, type ExecutionProvider, probeCuda, resolveExecutionProvider } from './execution-provider.js';
 export { createTensorBackend, type LoadModelOptions, loadModel, type NodeLoadedModel } from './load.js';
 export { nodeFileSource } from './node-file-source.js';

@@ -1,5 +1,6 @@
 import { ContextLengthError, ModelError, ReasonFlowError, UnsupportedFeatureError } from '@reasonflow/core';
-import { BackendUnavailableError } from './errors.js';
+import { BackendUnavailableError } from '@reasonflow/model-adapter';
+import { CUDA_INSTALL_HINT } from './errors.js';
 
 /** @internal Messages between `WorkerDecoderModel` and its worker. */
 export type WorkerRequest =
@@ -60,7 +61,7 @@ export function fromWireError(wire: WireError): Error {
       error = new UnsupportedFeatureError(wire.feature ?? 'feature', '');
       break;
     case 'BackendUnavailableError':
-      error = new BackendUnavailableError('cuda', wire.reason ?? '', options);
+      error = new BackendUnavailableError('cuda', wire.reason ?? '', CUDA_INSTALL_HINT, options);
       break;
     case 'RangeError':
       error = new RangeError(wire.message);

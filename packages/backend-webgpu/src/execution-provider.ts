@@ -1,15 +1,13 @@
+import { type ProviderAvailability, resolveProvider } from '@reasonflow/model-adapter';
+
 /** Where the model runs: `auto` tries WebGPU and falls back to wasm with one warning. */
 export type WebDevice = 'auto' | 'webgpu' | 'wasm';
 /** The onnxruntime-web execution provider that actually runs the model. */
 export type WebExecutionProvider = 'webgpu' | 'wasm';
 
-export interface WebGpuAvailability {
-  readonly available: boolean;
-  /** Why not, when unavailable. */
-  readonly reason?: string;
+export interface WebGpuAvailability extends ProviderAvailability {
   /** The adapter's description (vendor, architecture, device) when available. */
   readonly adapter?: string;
-  readonly cause?: unknown;
 }
 
 /** The slice of the WebGPU API the probe touches (no dependency on @webgpu/types). */
@@ -19,21 +17,9 @@ interface GpuLike {
   } | null>;
 }
 
-/** The requested execution provider cannot be used here. */
-export class WebBackendUnavailableError extends Error {
-  override readonly name = 'WebBackendUnavailableError';
-  constructor(
-    readonly provider: 'webgpu',
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(
-      `The WebGPU execution provider is not available: ${reason}. Use a browser with WebGPU enabled (Chrome/Edge 113+, or ` +
-        "Chromium with --enable-unsafe-webgpu), or device 'wasm' / 'auto'.",
-      options,
-    );
-  }
-}
+/** How to get WebGPU when it was forced and is missing. */
+export const WEBGPU_HINT =
+  "Use a browser with WebGPU enabled (Chrome/Edge 113+, or Chromium with --enable-unsafe-webgpu), or device 'wasm' / 'auto'.";
 
 let cached: Promise<WebGpuAvailability> | undefined;
 
@@ -61,20 +47,12 @@ export function resetWebGpuProbe(): void {
 
 /**
  * Picks the provider for `device`.
- * @throws WebBackendUnavailableError for `webgpu` when there is no adapter.
+ * @throws BackendUnavailableError for `webgpu` when there is no adapter.
  */
 export async function resolveWebExecutionProvider(
   device: WebDevice,
   onWarning: (message: string) => void,
   probe: () => Promise<WebGpuAvailability> = () => probeWebGpu(),
 ): Promise<WebExecutionProvider> {
-  if (device === 'wasm') return 'wasm';
-  if (device !== 'webgpu' && device !== 'auto') {
-    throw new RangeError(`device must be 'auto', 'webgpu' or 'wasm', got ${JSON.stringify(device)}`);
-  }
-  const webgpu = await probe();
-  if (webgpu.available) return 'webgpu';
-  if (device === 'webgpu') throw new WebBackendUnavailableError('webgpu', webgpu.reason ?? 'unknown reason', { cause: webgpu.cause });
-  onWarning(`[reasonflow] WebGPU is not available (${webgpu.reason ?? 'unknown reason'}); running on wasm (CPU).`);
-  return 'wasm';
+  return resolveProvider(device, { accelerator: 'webgpu', fallback: 'wasm', fallbackLabel: 'wasm (CPU)', hint: WEBGPU_HINT }, probe, onWarning);
 }

@@ -1,12 +1,17 @@
 export {
   probeWebGpu,
   resolveWebExecutionProvider,
-  WebBackendUnavailableError,
+  WEBGPU_HINT,
   type WebDevice,
   type WebExecutionProvider,
   type WebGpuAvailability,
 } from './execution-provider.js';
-export { type FetchFileSourceOptions, type FileProgress, fetchFileSource } from '@reasonflow/model-adapter';
+export {
+  BackendUnavailableError,
+  type FetchFileSourceOptions,
+  type FileProgress,
+  fetchFileSource,
+} from '@reasonflow/model-adapter';
 export {
   configureOrtWeb,
   createTensorBackend,

@@ -81,7 +81,7 @@ export const ORT_WEB_VERSION: string = ort.env.versions.web ?? 'unknown';
  * (`preferredOutputLocation: 'gpu-buffer'`) that are fed back as `past_key_values.*`, row selection
  * and rollback run as tiny Gather/Slice graphs on the same device (`OnnxKvCacheOps`), and each GPU
  * buffer is destroyed as soon as a newer one replaces it. Only the last position's logits come back.
- * @throws WebBackendUnavailableError when `device: 'webgpu'` has no adapter; ModelError for folder problems.
+ * @throws BackendUnavailableError when `device: 'webgpu'` has no adapter; ModelError for folder problems.
  */
 export async function loadModel(folder: string | URL | ModelFileSource, options: WebLoadModelOptions = {}): Promise<WebLoadedModel> {
   const device = options.device ?? 'auto';

@@ -11,7 +11,7 @@ import {
   loadModel,
   probeWebGpu,
   resolveWebExecutionProvider,
-  WebBackendUnavailableError,
+  BackendUnavailableError,
 } from '../src/index.js';
 import { resetWebGpuProbe } from '../src/execution-provider.js';
 
@@ -64,7 +64,7 @@ describe('execution provider', () => {
     expect(await resolveWebExecutionProvider('auto', warn, none)).toBe('wasm');
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]![0]).toMatch(/WebGPU is not available \(no adapter here\); running on wasm/);
-    await expect(resolveWebExecutionProvider('webgpu', warn, none)).rejects.toBeInstanceOf(WebBackendUnavailableError);
+    await expect(resolveWebExecutionProvider('webgpu', warn, none)).rejects.toBeInstanceOf(BackendUnavailableError);
     expect(await resolveWebExecutionProvider('wasm', warn, none)).toBe('wasm');
     expect(await resolveWebExecutionProvider('auto', warn, async () => ({ available: true }))).toBe('webgpu');
     await expect(resolveWebExecutionProvider('cuda' as never, warn, none)).rejects.toThrow(RangeError);

@@ -24,7 +24,7 @@ export interface FetchFileSourceOptions {
  * Paths stay inside the folder.
  */
 export function fetchFileSource(baseUrl: string | URL, options: FetchFileSourceOptions = {}): ModelFileSource {
-  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const doFetch = options.fetch ?? ((input: Parameters<typeof fetch>[0], init?: RequestInit) => globalThis.fetch(input, init));
   const base = toFolderUrl(baseUrl);
   const url = (relPath: string): string => {
     if (relPath.startsWith('/') || relPath.split('/').some((part) => part === '..' || part === '')) {

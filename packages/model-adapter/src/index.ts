@@ -17,3 +17,9 @@ export {
   type OnnxTensorInit,
   type OnnxValueInfo,
 } from './onnx-builder.js';
+export {
+  type AcceleratorFallback,
+  BackendUnavailableError,
+  type ProviderAvailability,
+  resolveProvider,
+} from './execution-provider.js';
