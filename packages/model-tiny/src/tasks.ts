@@ -31,10 +31,13 @@ export type TaskProblem =
   | { family: 'addition'; a: number; b: number }
   | { family: 'countdown'; numbers: number[]; target: number };
 
-/** Operand digit counts per split (inclusive). */
+/**
+ * Operand digit counts per split (inclusive). Training saw operands of up to 7 digits only,
+ * so the hard split's 8-digit operands test length generalization.
+ */
 export const ADDITION_DIGITS: Readonly<Record<TaskSplit, readonly [number, number]>> = {
   easy: [1, 4],
-  hard: [6, 7],
+  hard: [6, 8],
 };
 
 export interface CountdownSplitConfig {
