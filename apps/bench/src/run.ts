@@ -137,7 +137,9 @@ export async function runBenchmark(options: RunOptions): Promise<BenchResults> {
   let training = 'unknown training state';
   try {
     const t = JSON.parse(await readFile(join(model, 'training.json'), 'utf8')) as Record<string, unknown>;
+    // Scalars only: nested records (per-stage settings, evaluations) belong to training.json itself.
     training = Object.entries(t)
+      .filter(([, v]) => v === null || typeof v !== 'object')
       .map(([k, v]) => `${k} ${String(v)}`)
       .join(', ');
   } catch {
