@@ -2,7 +2,7 @@
 /**
  * `pnpm bench` (full) or `pnpm --filter @reasonflow/bench bench --quick`.
  * Options: --quick, --out <dir>, --markdown <file>, --problems <n>, --grid-problems <n>, --reps <n>,
- * --samples <n>, --leak-runs <n>, --quality-budget <s>, --no-speed, --no-quality, --no-transformers.
+ * --samples <n>, --leak-runs <n>, --quality-budget <s>, --workers <n>, --no-speed, --no-quality, --no-transformers.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     samples: { type: 'string' },
     'leak-runs': { type: 'string' },
     'quality-budget': { type: 'string' },
+    workers: { type: 'string' },
     'no-speed': { type: 'boolean', default: false },
     'no-quality': { type: 'boolean', default: false },
     'no-transformers': { type: 'boolean', default: false },
@@ -50,6 +51,8 @@ const leakRuns = int(values['leak-runs'], 'leak-runs');
 if (leakRuns !== undefined) settings.leakRuns = Math.max(10, leakRuns);
 const budget = int(values['quality-budget'], 'quality-budget');
 if (budget !== undefined) settings.qualityBudgetSeconds = budget;
+const workers = int(values.workers, 'workers');
+if (workers !== undefined) settings.qualityWorkers = Math.max(1, workers);
 if (values['no-speed']) settings.speed = false;
 if (values['no-quality']) settings.quality = false;
 if (values['no-transformers']) settings.transformers = false;

@@ -4,9 +4,8 @@
  * summed over samples for multi-sample methods).
  */
 import type { ReasonFlowConfigInput } from '@reasonflow/core';
-import { checkAnswer, evalSet, extractAnswer, MODEL_SPEC, TASK_FAMILIES, TASK_SPLITS, type TaskFamily, type TaskSplit } from '@reasonflow/model-tiny';
-import { ReasonFlow } from 'reasonflow';
-import { BareOrtDecoder } from './bare-loop.js';
+import { checkAnswer, TASK_FAMILIES, TASK_SPLITS, type TaskFamily, type TaskSplit } from '@reasonflow/model-tiny';
+import { mergeShards, type QualityShardOptions, runQualityShard, runShardInWorker } from './quality-shard.js';
 import { accuracy, argmaxIndex, majorityVote, mean, passAtN } from './stats.js';
 
 export interface GridEntry {
@@ -35,6 +34,13 @@ export interface QualityOptions {
    * the problems actually run are reported.
    */
   budgetSeconds?: number;
+  /**
+   * Worker threads sharing the problems (round-robin by problem index; default 1). Each runs its own
+   * single-threaded session, and every result is seeded per problem, so the records do not depend on it.
+   */
+  workers?: number;
+  /** The compiled worker entry (default: quality-worker.js next to this module). */
+  workerScript?: URL;
   families?: readonly TaskFamily[];
   splits?: readonly TaskSplit[];
   log: (line: string) => void;
@@ -64,6 +70,11 @@ export interface Cell {
   /** Mean model rows computed per problem. */
   rowsPerProblem: number;
   problems: number;
+  /**
+   * Paired against greedy on the same problems: how many greedy got wrong and this strategy right
+   * (gained), and the reverse (lost). Absent for greedy itself and for sampling (an expectation).
+   */
+  vsGreedy?: { gained: number; lost: number };
 }
 
 export interface StrategyResult {
@@ -84,6 +95,8 @@ export interface QualityResults {
   /** Greedy comes from the batch's argmax row (the same tokens as the engine's N=1 greedy). */
   greedySource: string;
   gridProblemsPerSplit: number;
+  /** Worker threads that ran the problems (the results do not depend on it). */
+  workers: number;
   samples: number;
   temperature: number;
   maxNewTokens: number;
@@ -177,13 +190,23 @@ export function aggregate(
         if (withSamples.length > 0) cells[key] = { accuracy: acc, rowsPerProblem: mean(rows), problems: withSamples.length };
         continue;
       }
+      const vsGreedy = { gained: 0, lost: 0 };
       for (const p of subset) {
         const o = s.outcome(p);
         if (!o) continue;
         correct.push(o.correct);
         rows.push(o.rows);
+        if (o.correct && !p.greedy.correct) vsGreedy.gained++;
+        if (!o.correct && p.greedy.correct) vsGreedy.lost++;
       }
-      if (correct.length > 0) cells[key] = { accuracy: accuracy(correct), rowsPerProblem: mean(rows), problems: correct.length };
+      if (correct.length > 0) {
+        cells[key] = {
+          accuracy: accuracy(correct),
+          rowsPerProblem: mean(rows),
+          problems: correct.length,
+          ...(s.kind === 'greedy' ? {} : { vsGreedy }),
+        };
+      }
     }
     if (Object.keys(cells).length > 0) {
       results.push({
@@ -199,76 +222,35 @@ export function aggregate(
   return results;
 }
 
-function seedOf(family: TaskFamily, split: TaskSplit, index: number): number {
-  return (TASK_FAMILIES.indexOf(family) * 1_000_003 + TASK_SPLITS.indexOf(split) * 100_003 + index * 7 + 12345) >>> 0;
-}
-
+/** Runs the problems (in worker threads when `workers` > 1) and aggregates every strategy. */
 export async function runQuality(options: QualityOptions): Promise<{ results: QualityResults; records: ProblemRecord[] }> {
-  const { modelPath, log } = options;
   const families = options.families ?? TASK_FAMILIES;
   const splits = options.splits ?? TASK_SPLITS;
-  const rf = await ReasonFlow.fromPretrained(modelPath, { device: 'cpu', intraOpNumThreads: 1, onWarning: () => {} });
-  const bare = await BareOrtDecoder.load(
-    modelPath,
-    { layers: MODEL_SPEC.numLayers, kvHeads: MODEL_SPEC.numKeyValueHeads, headDim: MODEL_SPEC.headDim, vocab: MODEL_SPEC.vocabSize },
-    1,
-  );
-  const eos = rf.model.info.eosTokenIds;
-  const records: ProblemRecord[] = [];
-  const sets = families.flatMap((family) => splits.map((split) => ({ family, split, problems: evalSet(family, split, options.problems) })));
-  const started = performance.now();
-  const budgetMs = (options.budgetSeconds ?? 0) * 1000;
-  let rounds = 0;
-  try {
-    const gridInstances = options.grid.map((g) => rf.withConfig(g.config));
-    for (let i = 0; i < options.problems; i++) {
-      if (i >= options.gridProblems && budgetMs > 0 && performance.now() - started > budgetMs) {
-        log(`quality: budget of ${options.budgetSeconds} s reached after ${i} problems per split`);
-        break;
-      }
-      for (const { family, split, problems } of sets) {
-        const { prompt } = problems[i]!;
-        const promptIds = rf.encode(prompt);
-        const maxNewTokens = Math.max(1, Math.min(options.maxNewTokens, rf.model.info.maxSequenceLength - promptIds.length));
-        // Row 0: greedy (argmax); rows 1..samples: temperature samples. One batch.
-        const batch = await bare.sampleBatch(promptIds, {
-          samples: options.samples + 1,
-          maxNewTokens,
-          temperature: options.temperature,
-          seed: seedOf(family, split, i),
-          eosTokenIds: eos,
-          greedyFirst: true,
-        });
-        const decoded = batch.map((s) => {
-          const text = rf.tokenizer.decode(s.tokenIds, { skipSpecialTokens: true });
-          return { answer: extractAnswer(text), correct: checkAnswer(prompt, text), logProb: s.logProb, rows: s.rowsComputed };
-        });
-        const g = decoded[0]!;
-        const record: ProblemRecord = {
-          family,
-          split,
-          prompt,
-          greedy: { correct: g.correct, rows: g.rows, answer: g.answer },
-          samples: decoded.slice(1),
-        };
-        if (i < options.gridProblems) {
-          record.grid = [];
-          for (const instance of gridInstances) {
-            const r = await instance.generateThoughts(prompt, { maxNewTokens });
-            record.grid.push({ correct: checkAnswer(prompt, r.output), rows: r.stats.rowsComputed });
-          }
-        }
-        records.push(record);
-      }
-      rounds = i + 1;
-      if (rounds === options.gridProblems || rounds % 25 === 0) {
-        log(`quality: ${rounds} problems per split after ${((performance.now() - started) / 1000).toFixed(0)} s`);
-      }
-    }
-  } finally {
-    await rf.dispose();
-    await bare.dispose();
-  }
+  const workers = Math.max(1, Math.min(options.workers ?? 1, options.problems));
+  const shardOptions: QualityShardOptions = {
+    modelPath: options.modelPath,
+    problems: options.problems,
+    gridProblems: options.gridProblems,
+    samples: options.samples,
+    temperature: options.temperature,
+    grid: options.grid,
+    maxNewTokens: options.maxNewTokens,
+    budgetSeconds: options.budgetSeconds ?? 0,
+    startedAt: Date.now(),
+    families,
+    splits,
+    shard: { index: 0, count: workers },
+  };
+  const shards =
+    workers === 1
+      ? [await runQualityShard(shardOptions, options.log)]
+      : await Promise.all(
+          Array.from({ length: workers }, (_, index) =>
+            runShardInWorker({ ...shardOptions, shard: { index, count: workers } }, options.log, options.workerScript),
+          ),
+        );
+  const { records, rounds } = mergeShards(shards, workers, options.problems);
+  if (rounds < options.problems) options.log(`quality: budget of ${options.budgetSeconds} s reached after ${rounds} problems per split`);
   const strategies = strategyOutcomes(options.grid, options.sampleCounts, options.samples);
   const gridRecords = records.filter((r) => r.grid !== undefined);
   const results: QualityResults = {
@@ -277,6 +259,7 @@ export async function runQuality(options: QualityOptions): Promise<{ results: Qu
     budgetSeconds: options.budgetSeconds ?? 0,
     greedySource: 'argmax row of the sampling batch (bare onnxruntime); identical to ReasonFlow N=1 (speed item 1 checks it)',
     gridProblemsPerSplit: Math.min(options.gridProblems, rounds),
+    workers,
     samples: options.samples,
     temperature: options.temperature,
     maxNewTokens: options.maxNewTokens,

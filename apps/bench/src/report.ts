@@ -1,19 +1,28 @@
 /** docs/benchmarks.md, rendered from the results JSON only. */
 import type { BenchResults } from './run.js';
-import type { StrategyResult } from './quality.js';
+import type { Cell, StrategyResult } from './quality.js';
 
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : `${(v * 100).toFixed(1)}%`);
 const num = (v: number | undefined, digits = 2) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
 const signedPct = (v: number) => (Number.isNaN(v) ? '–' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%`);
 
+/** Half-width of the normal-approximation 95% interval of a pooled accuracy, in points. */
+function ci95(cell: Cell | undefined): string {
+  if (!cell || cell.problems === 0) return '–';
+  const p = cell.accuracy;
+  return (1.96 * Math.sqrt((p * (1 - p)) / cell.problems) * 100).toFixed(1);
+}
+
 function qualityTable(strategies: readonly StrategyResult[], splits: readonly string[], greedyRows: number | undefined): string[] {
-  const header = ['strategy', ...splits.map((s) => `${s} acc`), 'all: acc', 'rows / problem', '× greedy compute'];
+  const header = ['strategy', ...splits.map((s) => `${s} acc`), 'all: acc', 'vs greedy: +gained / −lost', 'rows / problem', '× greedy compute'];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
   const sorted = [...strategies].sort((a, b) => (a.cells.all?.rowsPerProblem ?? 0) - (b.cells.all?.rowsPerProblem ?? 0));
   for (const s of sorted) {
     const all = s.cells.all;
     lines.push(
-      `| ${s.label} | ${splits.map((k) => pct(s.cells[k]?.accuracy)).join(' | ')} | ${pct(all?.accuracy)} | ${num(all?.rowsPerProblem, 0)} | ${
+      `| ${s.label} | ${splits.map((k) => pct(s.cells[k]?.accuracy)).join(' | ')} | ${pct(all?.accuracy)} ± ${ci95(all)} | ${
+        all?.vsGreedy ? `+${all.vsGreedy.gained} / −${all.vsGreedy.lost}` : '–'
+      } | ${num(all?.rowsPerProblem, 0)} | ${
         greedyRows && all ? num(all.rowsPerProblem / greedyRows, 1) : '–'
       } |`,
     );
@@ -108,6 +117,9 @@ export function renderReport(results: BenchResults, chartFile: string): string {
       'per problem (stats.rowsComputed; summed over samples for multi-sample methods). Greedy and the samples are decoded together as the rows',
       'of one batch on bare onnxruntime (row 0 argmax — the same tokens as ReasonFlow N=1, which speed item 1 checks — rows 1..n sampled);',
       "each sample's compute is what decoding it alone costs. The ReasonFlow grid runs through `ReasonFlow.generateThoughts` (greedy commit).",
+      '"all: acc" pools every split, ± the 95% interval\'s half-width (normal approximation). Because every strategy sees the same problems,',
+      'the paired column is the sharper test: problems greedy got wrong and the strategy right (+), and the reverse (−).',
+      `The problems ran on ${q.workers} worker thread${q.workers === 1 ? '' : 's'} (every result is seeded per problem, so this does not change them).`,
       '',
       `![accuracy vs compute](${chartFile})`,
       '',

@@ -1,5 +1,6 @@
 /** One benchmark run: speed + quality → JSON, SVG and the Markdown page, all from one call. */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { evalSet, modelPath as tinyModelPath } from '@reasonflow/model-tiny';
 import { renderAccuracyChart } from './chart.js';
@@ -25,6 +26,8 @@ export interface BenchSettings {
   maxNewTokens: number;
   /** Wall-clock budget of the quality part, seconds (0: none); see QualityOptions.budgetSeconds. */
   qualityBudgetSeconds: number;
+  /** Worker threads for the quality part (its results do not depend on it). */
+  qualityWorkers: number;
   grid: GridEntry[];
   speed: boolean;
   quality: boolean;
@@ -51,13 +54,14 @@ function rf(n: number, t: number, extra: Record<string, unknown> = {}, suffix = 
 }
 
 /**
- * The full grid, sized for the time budget: N ∈ {2, 4, 8} at T = 2, N ∈ {4, 8} at T = 4, and at
- * N = 4, T = 4 one change each: topk 2, diversity weight 0, the original's path scoring, path acceptance.
+ * The full grid: N ∈ {2, 4, 8} × T ∈ {2, 4}, and at N = 4, T = 4 one change each: topk 2,
+ * diversity weight 0, the original's path scoring, path acceptance.
  */
 export const FULL_GRID: GridEntry[] = [
   rf(2, 2),
   rf(4, 2),
   rf(8, 2),
+  rf(2, 4),
   rf(4, 4),
   rf(8, 4),
   rf(4, 4, { topkThinkers: 2 }, 'topk 2'),
@@ -91,6 +95,7 @@ export function defaultSettings(mode: Mode): BenchSettings {
       temperature: 0.8,
       maxNewTokens: 48,
       qualityBudgetSeconds: 0,
+      qualityWorkers: 1,
       grid: QUICK_GRID,
       speed: true,
       quality: true,
@@ -104,12 +109,13 @@ export function defaultSettings(mode: Mode): BenchSettings {
     leakRuns: 1000,
     transformers: true,
     problems: 200,
-    gridProblems: 8,
+    gridProblems: 200,
     samples: 8,
     sampleCounts: [2, 4, 8],
     temperature: 0.8,
     maxNewTokens: 256,
-    qualityBudgetSeconds: 540,
+    qualityBudgetSeconds: 0,
+    qualityWorkers: availableParallelism(),
     grid: FULL_GRID,
     speed: true,
     quality: true,
@@ -181,6 +187,7 @@ export async function runBenchmark(options: RunOptions): Promise<BenchResults> {
       grid: settings.grid,
       maxNewTokens: settings.maxNewTokens,
       budgetSeconds: settings.qualityBudgetSeconds,
+      workers: settings.qualityWorkers,
       log,
     });
     quality = q.results;

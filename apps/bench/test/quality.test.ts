@@ -48,6 +48,14 @@ describe('strategies over problem records', () => {
     expect(cell('best-of-2', 'addition/hard').accuracy).toBe(1); // '30' at -2 beats '31' at -3
     expect(cell('best-of-4', 'all').rowsPerProblem).toBe(40);
   });
+  it('pairs every strategy with greedy on the same problems', () => {
+    // Easy: greedy wrong, best-of-4 wrong; hard: greedy right, best-of-4 wrong → one lost.
+    expect(cell('best-of-4', 'all').vsGreedy).toEqual({ gained: 0, lost: 1 });
+    // Easy: self-consistency@4 right where greedy was wrong; hard: greedy right, the vote ('31') wrong.
+    expect(cell('self-consistency-4', 'all').vsGreedy).toEqual({ gained: 1, lost: 1 });
+    expect(cell('greedy', 'all').vsGreedy).toBeUndefined();
+    expect(cell('sampling', 'all').vsGreedy).toBeUndefined();
+  });
   it('self-consistency votes on the extracted answers and checks the winner', () => {
     expect(cell('self-consistency-4', 'addition/easy').accuracy).toBe(1); // 3 ×2
     expect(cell('self-consistency-2', 'addition/easy').accuracy).toBe(0); // tie → first ('4')
@@ -55,10 +63,10 @@ describe('strategies over problem records', () => {
   });
   it('pass@n is the oracle ceiling', () => {
     expect(cell('pass-at-2', 'all').accuracy).toBe(1);
-    expect(cell('pass-at-4', 'all')).toEqual({ accuracy: 1, rowsPerProblem: 40, problems: 2 });
+    expect(cell('pass-at-4', 'all')).toEqual({ accuracy: 1, rowsPerProblem: 40, problems: 2, vsGreedy: { gained: 1, lost: 0 } });
   });
   it('ReasonFlow counts only problems that ran the grid', () => {
-    expect(cell('rf', 'all')).toEqual({ accuracy: 1, rowsPerProblem: 40, problems: 1 });
+    expect(cell('rf', 'all')).toEqual({ accuracy: 1, rowsPerProblem: 40, problems: 1, vsGreedy: { gained: 1, lost: 0 } });
     expect(byId.get('rf')!.cells['addition/hard']).toBeUndefined();
   });
 
