@@ -11,11 +11,10 @@ const require = createRequire(import.meta.url);
 /** The embedded model folder (packages/model-tiny/model). */
 const MODEL_DIR = join(dirname(require.resolve('@reasonflow/model-tiny/package.json')), 'model');
 /**
- * onnxruntime-web's wasm runtime. The app uses the `onnxruntime-web/webgpu` build (ORT's native C++
- * WebGPU EP, the asyncify wasm) rather than the default JSEP build: with the current model-tiny
- * checkpoint, JSEP's WebGPU kernels give different logits from the CPU from the first step on.
+ * onnxruntime-web's wasm runtime: the asyncify build behind `onnxruntime-web/webgpu`, which
+ * @reasonflow/backend-webgpu imports (ORT's native WebGPU EP; see that package's README).
  */
-const ORT_DIR = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm'));
+const ORT_DIR = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm'));
 const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.asyncify.mjs'];
 
 const TYPES: Record<string, string> = {
@@ -92,7 +91,6 @@ export default defineConfig({
   // (the app's /ort/) instead of embedding a second copy of the 28 MB binary in the bundle.
   resolve: {
     conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
-    alias: [{ find: /^onnxruntime-web$/, replacement: join(ORT_DIR, 'ort.webgpu.min.mjs') }],
   },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 2048, reportCompressedSize: false },

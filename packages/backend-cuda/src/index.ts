@@ -1,4 +1,5 @@
 export { BackendUnavailableError } from '@reasonflow/model-adapter';
+export type { FileProgress } from '@reasonflow/model-adapter';
 export { CUDA_INSTALL_HINT } from './errors.js';
 export { type CudaAvailability, type Device, type ExecutionProvider, probeCuda, resolveExecutionProvider } from './execution-provider.js';
 export { createTensorBackend, type LoadModelOptions, loadModel, type NodeLoadedModel } from './load.js';

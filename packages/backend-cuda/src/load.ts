@@ -1,5 +1,5 @@
 import { ReferenceBackend, type TensorBackend } from '@reasonflow/core';
-import { type LoadedModel, loadModelFolder, type OrtSessionOptions } from '@reasonflow/model-adapter';
+import { type FileProgress, type LoadedModel, loadModelFolder, type OrtSessionOptions } from '@reasonflow/model-adapter';
 import * as ort from 'onnxruntime-node';
 import { type Device, type ExecutionProvider, providerSessions, resolveExecutionProvider } from './execution-provider.js';
 import { nodeFileSource } from './node-file-source.js';
@@ -19,6 +19,8 @@ export interface LoadModelOptions {
   readonly inputsEmbeds?: boolean;
   /** Receives the one-line fallback warning (default `console.warn`). */
   readonly onWarning?: (message: string) => void;
+  /** Hears once per model weight file, when it has been read. */
+  readonly onProgress?: (progress: FileProgress) => void;
 }
 
 /** A model folder loaded on onnxruntime-node. */
@@ -47,7 +49,7 @@ export async function loadModel(folder: string, options: LoadModelOptions = {}):
   const warn = options.onWarning ?? ((message: string) => console.warn(message));
   const provider = await resolveExecutionProvider(device, warn);
   const sessions = providerSessions(provider, device, warn, options.cudaDeviceId);
-  const loaded = await loadModelFolder(nodeFileSource(folder), {
+  const loaded = await loadModelFolder(nodeFileSource(folder, options.onProgress), {
     runtime: ort,
     sessionOptions: nodeSessionOptions(options),
     createSession: sessions.createSession,

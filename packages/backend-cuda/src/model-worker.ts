@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DecoderSequence, Tensor, TensorBackend } from '@reasonflow/core';
+import type { FileProgress } from '@reasonflow/model-adapter';
 import { type LoadModelOptions, loadModel, type NodeLoadedModel } from './load.js';
 import { toWireError, type WorkerRequest, type WorkerResponse } from './worker-protocol.js';
 
@@ -34,13 +35,17 @@ const capture = new Proxy(
 ) as unknown as TensorBackend;
 
 const port = parentPort!;
-const { folder, options } = workerData as { folder: string; options: LoadModelOptions };
+const { folder, options, reportProgress } = workerData as { folder: string; options: LoadModelOptions; reportProgress: boolean };
 const warnings: string[] = [];
 const sequences = new Map<number, DecoderSequence>();
 let nextSequence = 1;
 let loaded: NodeLoadedModel | undefined;
 
-const ready = loadModel(folder, { ...options, onWarning: (message) => warnings.push(message) });
+const ready = loadModel(folder, {
+  ...options,
+  onWarning: (message) => warnings.push(message),
+  ...(reportProgress ? { onProgress: (progress: FileProgress) => port.postMessage({ type: 'progress', progress }) } : {}),
+});
 
 function sequence(id: number): DecoderSequence {
   const s = sequences.get(id);

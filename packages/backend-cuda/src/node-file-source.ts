@@ -1,9 +1,12 @@
 import { access, readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import type { ModelFileSource } from '@reasonflow/model-adapter';
+import type { FileProgress, ModelFileSource } from '@reasonflow/model-adapter';
 
-/** A model folder on the local file system. Paths stay inside the folder. */
-export function nodeFileSource(folder: string): ModelFileSource {
+/**
+ * A model folder on the local file system. Paths stay inside the folder. `onProgress` hears once
+ * per binary file, when it has been read (`done: true`), in the same shape as fetchFileSource's.
+ */
+export function nodeFileSource(folder: string, onProgress?: (progress: FileProgress) => void): ModelFileSource {
   const root = resolve(folder);
   const path = (relPath: string): string => {
     const full = resolve(join(root, relPath));
@@ -23,6 +26,7 @@ export function nodeFileSource(folder: string): ModelFileSource {
     readText: async (relPath) => readFile(path(relPath), 'utf8'),
     readBinary: async (relPath) => {
       const buffer = await readFile(path(relPath));
+      onProgress?.({ file: relPath, loaded: buffer.byteLength, total: buffer.byteLength, done: true });
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     },
   };

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type DecoderModel, type DecoderModelInfo, type DecoderSequence, ModelError, type StepInput, type Tensor, type TensorBackend } from '@reasonflow/core';
-import { loadTokenizer, type ModelConfig, type ModelTokenizer } from '@reasonflow/model-adapter';
+import { type FileProgress, loadTokenizer, type ModelConfig, type ModelTokenizer } from '@reasonflow/model-adapter';
 import type { ExecutionProvider } from './execution-provider.js';
 import type { LoadModelOptions } from './load.js';
 import { nodeFileSource } from './node-file-source.js';
@@ -176,9 +176,10 @@ class WorkerDecoderSequence implements DecoderSequence {
  * fallback warning is re-emitted here through `options.onWarning`.
  */
 export async function loadModelInWorker(folder: string, options: LoadModelOptions = {}): Promise<WorkerLoadedModel> {
-  const { onWarning, ...rest } = options;
+  // Callbacks stay in this thread; the worker reports progress as messages.
+  const { onWarning, onProgress, ...rest } = options;
   const warn = onWarning ?? ((message: string) => console.warn(message));
-  const worker = new Worker(workerScript(), { workerData: { folder, options: rest } });
+  const worker = new Worker(workerScript(), { workerData: { folder, options: rest, reportProgress: onProgress !== undefined } });
   type Ready = {
     type: 'ready';
     info: DecoderModelInfo;
@@ -191,7 +192,11 @@ export async function loadModelInWorker(folder: string, options: LoadModelOption
   let ready: Ready;
   try {
     ready = await new Promise<Ready>((resolve, reject) => {
-      const onMessage = (message: Ready | { type: 'failed'; error: WireError }): void => {
+      const onMessage = (message: Ready | { type: 'failed'; error: WireError } | { type: 'progress'; progress: FileProgress }): void => {
+        if (message.type === 'progress') {
+          onProgress?.(message.progress);
+          return;
+        }
         worker.off('message', onMessage);
         if (message.type === 'ready') resolve(message);
         else reject(fromWireError(message.error));

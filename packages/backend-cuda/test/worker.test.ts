@@ -1,15 +1,18 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ContextLengthError, ModelError, ReferenceBackend, UnsupportedFeatureError } from '@reasonflow/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, loadModelInWorker, type WorkerLoadedModel } from '../src/index.js';
+import { type FileProgress, loadModel, loadModelInWorker, type WorkerLoadedModel } from '../src/index.js';
 import { cacheEquivalenceScenario, maxAbsDiff, recompute } from '../../model-adapter/test/helpers.js';
 import { writeToyFolder } from './toy-folder.js';
 
 describe('WorkerDecoderModel', () => {
   let toy: ReturnType<typeof writeToyFolder>;
   let loaded: WorkerLoadedModel;
+  const progress: FileProgress[] = [];
   beforeAll(async () => {
     toy = writeToyFolder();
-    loaded = await loadModelInWorker(toy.folder, { device: 'cpu' });
+    loaded = await loadModelInWorker(toy.folder, { device: 'cpu', onProgress: (p) => progress.push(p) });
   });
   afterAll(async () => {
     await loaded.dispose();
@@ -27,6 +30,12 @@ describe('WorkerDecoderModel', () => {
     const b = await recompute(loaded.model, [[5, 6, 7, 8]], backend);
     expect(maxAbsDiff(a, b)).toBe(0);
     await local.dispose();
+  });
+
+  it("forwards the worker's file progress to this thread's onProgress", () => {
+    const model = progress.find((p) => p.file === 'onnx/model.onnx');
+    expect(model?.done).toBe(true);
+    expect(model?.loaded).toBe(statSync(join(toy.folder, 'onnx/model.onnx')).size);
   });
 
   it('embedTokens and embeddings forward work through the worker', async () => {

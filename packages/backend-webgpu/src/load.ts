@@ -12,7 +12,9 @@ import {
   type OnnxRuntime,
   type OrtSessionOptions,
 } from '@reasonflow/model-adapter';
-import * as ort from 'onnxruntime-web';
+// The native WebGPU build, not the default JSEP one: JSEP's WebGPU kernels gave wrong logits on the
+// embedded model (see README). It runs the same wasm provider for the fallback.
+import * as ort from 'onnxruntime-web/webgpu';
 import {
   probeWebGpu,
   resolveWebExecutionProvider,
@@ -49,7 +51,7 @@ export interface WebLoadedModel extends LoadedModel {
 
 export interface OrtWebEnvironment {
   /**
-   * Where the app serves onnxruntime-web's `ort-wasm-simd-threaded.jsep.{mjs,wasm}` (a URL prefix
+   * Where the app serves onnxruntime-web's `ort-wasm-simd-threaded.asyncify.{mjs,wasm}` (a URL prefix
    * ending in `/`), so that nothing is fetched from a CDN. Default: next to the ORT bundle.
    */
   readonly wasmPaths?: string;

@@ -8,7 +8,7 @@ import { createTensorBackend, type FileProgress, loadModel, type WebLoadedModel 
 import { type Device, type LoadedReasonFlowModel, type ModelLoader, setPlatformModelLoader } from './reasonflow.js';
 
 export interface BrowserLoaderOptions {
-  /** Download progress of the model files. */
+  /** Download progress of the model files (`fromPretrained`'s own `onProgress` takes precedence). */
   readonly onProgress?: (progress: FileProgress) => void;
   /** Receives the loaded model (its `resources()` counts live sessions and GPU buffers). */
   readonly onLoaded?: (loaded: WebLoadedModel) => void;
@@ -24,7 +24,7 @@ export function browserModelLoader(extra: BrowserLoaderOptions = {}): ModelLoade
     const loaded = await loadModel(folder, {
       device,
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
-      ...(extra.onProgress ? { onProgress: extra.onProgress } : {}),
+      ...((options.onProgress ?? extra.onProgress) ? { onProgress: options.onProgress ?? extra.onProgress } : {}),
     });
     extra.onLoaded?.(loaded);
     return {
@@ -39,5 +39,5 @@ export function browserModelLoader(extra: BrowserLoaderOptions = {}): ModelLoade
 
 setPlatformModelLoader(browserModelLoader());
 
-export { configureOrtWeb, ORT_WEB_VERSION, type FileProgress, type OrtWebEnvironment, type ResourceCounts, type WebLoadedModel } from '@reasonflow/backend-webgpu';
+export { configureOrtWeb, ORT_WEB_VERSION, type OrtWebEnvironment, type ResourceCounts, type WebLoadedModel } from '@reasonflow/backend-webgpu';
 export * from './public-api.js';

@@ -14,6 +14,7 @@ const nodeLoader: ModelLoader = async (folder, options) => {
     device,
     ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   return {
     model: loaded.model,

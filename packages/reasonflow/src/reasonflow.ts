@@ -12,6 +12,7 @@ import {
   type StopReason,
   type TensorBackend,
 } from '@reasonflow/core';
+import type { FileProgress } from '@reasonflow/model-adapter';
 import { TextStreamDecoder } from './text-stream.js';
 
 /** A chat message; `content` is plain text. */
@@ -49,8 +50,13 @@ export interface FromPretrainedOptions {
   config?: ReasonFlowConfigInput;
   /** Receives a fallback warning (default console.warn). */
   onWarning?: (message: string) => void;
-  /** onnxruntime intra-op threads (default 1: fastest for small models). */
+  /** onnxruntime intra-op threads (default 1: fastest for small models; Node only). */
   intraOpNumThreads?: number;
+  /**
+   * Model weight files as they load: several times per file while a browser downloads it, once per
+   * file (`done: true`) when Node has read it from disk.
+   */
+  onProgress?: (progress: FileProgress) => void;
   /** Load a folder with a backend of your own instead of the platform's. */
   loader?: ModelLoader;
 }

@@ -1,14 +1,16 @@
-import { dirname } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { AutoModelForCausalLM, AutoTokenizer, env, type Tensor } from '@huggingface/transformers';
 import { checkAnswer, evalSet, modelPath } from '@reasonflow/model-tiny';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, ContextLengthError, type IterationReport, ReasonFlow } from '../src/node.js';
+import { ConfigError, ContextLengthError, type FileProgress, type IterationReport, ReasonFlow } from '../src/node.js';
 
 const warnings: string[] = [];
+const progress: FileProgress[] = [];
 let rf: ReasonFlow;
 
 beforeAll(async () => {
-  rf = await ReasonFlow.fromPretrained(modelPath, { device: 'auto', onWarning: (m) => warnings.push(m) });
+  rf = await ReasonFlow.fromPretrained(modelPath, { device: 'auto', onWarning: (m) => warnings.push(m), onProgress: (p) => progress.push(p) });
 });
 afterAll(async () => {
   await rf.dispose();
@@ -19,6 +21,13 @@ describe('ReasonFlow on the embedded model (CPU provider)', () => {
     expect(rf.executionProvider).toBe('cpu');
     expect(warnings.length).toBe(1);
     expect(warnings[0]).toMatch(/CUDA/);
+  });
+
+  it('reports each weight file once it has been read', () => {
+    const model = progress.find((p) => p.file === 'onnx/model.onnx');
+    expect(model).toEqual({ file: 'onnx/model.onnx', loaded: statSync(join(modelPath, 'onnx/model.onnx')).size, total: model?.loaded, done: true });
+    expect(progress.every((p) => p.done && p.loaded === p.total && p.loaded > 0)).toBe(true);
+    expect(new Set(progress.map((p) => p.file)).size).toBe(progress.length);
   });
 
   it('N = 1, T = 1 gives the same tokens as @huggingface/transformers greedy generate', async () => {
