@@ -1,4 +1,4 @@
-import { ToyModel } from '@reasonflow/test-utils';
+import { ToyModel } from '../src/testing/index.js';
 import { describe, expect, it } from 'vitest';
 import {
   type IterationReport,

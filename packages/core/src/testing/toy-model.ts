@@ -1,14 +1,7 @@
-import {
-  ContextLengthError,
-  type DecoderModel,
-  type DecoderModelInfo,
-  type DecoderSequence,
-  hashUniform,
-  ModelError,
-  type StepInput,
-  type Tensor,
-  type TensorBackend,
-} from '@reasonflow/core';
+import { ContextLengthError, ModelError } from '../errors.js';
+import type { DecoderModel, DecoderModelInfo, DecoderSequence, StepInput } from '../model.js';
+import { hashUniform } from '../random.js';
+import type { Tensor, TensorBackend } from '../tensor-backend.js';
 
 export interface ToyModelOptions {
   vocabSize?: number;

@@ -1,1 +1,0 @@
-export { ToyModel, type ToyModelOptions } from './toy-model.js';
