@@ -1,7 +1,7 @@
 /**
  * A timing proxy around core's DecoderModel: it measures forward passes and the KV cache's row
  * selection and rollback. The adapter applies selectRows/truncate lazily (at the next forward, one
- * `gatherSlice` per KV tensor), so the proxy also wraps the model's KvCacheOps.gatherSlice and moves
+ * `gatherSlice` call over the cache), so the proxy also wraps the model's KvCacheOps.gatherSlice and moves
  * that time from "forward" to "KV".
  */
 import type { DecoderModel, DecoderSequence, StepInput, Tensor, TensorBackend } from '@reasonflow/core';

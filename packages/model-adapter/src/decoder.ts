@@ -172,7 +172,7 @@ function floatTensor(runtime: OnnxRuntime, type: FloatType, values: Float32Array
  *
  * Row selection and rollback are lazy: `selectRows` and `truncate` only record a row map and a
  * logical length; the next `forward` (or `mergeRows`) applies both in one `KvCacheOps.gatherSlice`
- * per KV tensor, and skips it entirely when nothing changed.
+ * call over the whole cache, and skips it entirely when nothing changed.
  */
 export class OnnxDecoderSequence implements DecoderSequence {
   private currentRows: number;
@@ -308,12 +308,11 @@ export class OnnxDecoderSequence implements DecoderSequence {
   /** Applies pending row selection and rollback to the KV tensors. */
   private async materialize(): Promise<void> {
     if (this.past === null || (this.rowMap === null && this.physicalLength === this.currentLength)) return;
-    const ops = this.parts.kvOps;
+    const next = await this.parts.kvOps.gatherSlice(this.past, this.rowMap, this.currentLength);
     for (let i = 0; i < this.past.length; i++) {
       const old = this.past[i]!;
-      const next = await ops.gatherSlice(old, this.rowMap, this.currentLength);
-      if (next !== old) {
-        this.past[i] = this.model.tracker.adopt(next);
+      if (next[i] !== old) {
+        this.past[i] = this.model.tracker.adopt(next[i]!);
         this.model.tracker.release(old);
       }
     }
@@ -345,10 +344,10 @@ export class OnnxDecoderSequence implements DecoderSequence {
       if (sourceRows.some((r) => padding[r] !== first)) throw new RangeError('mergeRows cannot mix rows with different left padding');
       this.padding = first > 0 ? new Int32Array(this.currentRows).fill(first) : null;
     }
+    const merged = await this.parts.kvOps.weightedMean(this.past, physicalRows, normalised, this.currentRows, this.currentLength);
     for (let i = 0; i < this.past.length; i++) {
       const old = this.past[i]!;
-      const next = await this.parts.kvOps.weightedMean(old, physicalRows, normalised, this.currentRows, this.currentLength);
-      this.past[i] = this.model.tracker.adopt(next);
+      this.past[i] = this.model.tracker.adopt(merged[i]!);
       this.model.tracker.release(old);
     }
     this.physicalLength = this.currentLength;

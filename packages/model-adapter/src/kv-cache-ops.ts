@@ -1,27 +1,30 @@
 import type { OnnxRuntime, OrtTensor } from './runtime.js';
 
 /**
- * The three operations the decoder applies to its key/value tensors (`[rows, kvHeads, length, headDim]`)
+ * The operations the decoder applies to its key/value tensors (each `[rows, kvHeads, length, headDim]`)
  * between forward passes. Behind an interface so that a backend whose tensors live on a device can
  * run them there (see `OnnxKvCacheOps`); `HostKvCacheOps` does them with typed-array copies.
  *
- * Ownership: the input tensor stays the caller's. A result may be the input itself (nothing to do) or
- * share its memory (a view); the caller keeps using the result and disposes the input only when the
- * result is a different object. Implementations never dispose their inputs.
+ * Each call takes every KV tensor of the cache at once (the same rows and length apply to all), so a
+ * device implementation can do the whole cache in one dispatch.
+ *
+ * Ownership: the input tensors stay the caller's. Result i may be input i itself (nothing to do) or
+ * share its memory (a view); the caller keeps using the results and disposes input i only when
+ * result i is a different object. Implementations never dispose their inputs.
  */
 export interface KvCacheOps {
   /** Short name for stats and messages, e.g. `host` or `onnx`. */
   readonly name: string;
   /**
-   * New row r is old row `rows[r]` (`null`: rows unchanged), and only the first `length` positions of
-   * the sequence axis (axis 2) are kept.
+   * For each tensor: new row r is old row `rows[r]` (`null`: rows unchanged), and only the first
+   * `length` positions of the sequence axis (axis 2) are kept.
    */
-  gatherSlice(kv: OrtTensor, rows: Int32Array | null, length: number): Promise<OrtTensor>;
+  gatherSlice(kvs: readonly OrtTensor[], rows: Int32Array | null, length: number): Promise<OrtTensor[]>;
   /**
-   * `outRows` identical rows, each Σ_i weights[i] · kv[rows[i]] over the first `length` positions
-   * (weights are used as given; pass normalised weights for a mean).
+   * For each tensor: `outRows` identical rows, each Σ_i weights[i] · kv[rows[i]] over the first
+   * `length` positions (weights are used as given; pass normalised weights for a mean).
    */
-  weightedMean(kv: OrtTensor, rows: Int32Array, weights: Float32Array, outRows: number, length: number): Promise<OrtTensor>;
+  weightedMean(kvs: readonly OrtTensor[], rows: Int32Array, weights: Float32Array, outRows: number, length: number): Promise<OrtTensor[]>;
   /** Releases what the implementation holds (sessions, buffers). */
   dispose(): Promise<void>;
 }
@@ -57,7 +60,15 @@ export class HostKvCacheOps implements KvCacheOps {
 
   constructor(private readonly runtime: Pick<OnnxRuntime, 'Tensor'>) {}
 
-  async gatherSlice(kv: OrtTensor, rows: Int32Array | null, length: number): Promise<OrtTensor> {
+  async gatherSlice(kvs: readonly OrtTensor[], rows: Int32Array | null, length: number): Promise<OrtTensor[]> {
+    return kvs.map((kv) => this.gatherSliceOne(kv, rows, length));
+  }
+
+  async weightedMean(kvs: readonly OrtTensor[], rows: Int32Array, weights: Float32Array, outRows: number, length: number): Promise<OrtTensor[]> {
+    return kvs.map((kv) => this.weightedMeanOne(kv, rows, weights, outRows, length));
+  }
+
+  private gatherSliceOne(kv: OrtTensor, rows: Int32Array | null, length: number): OrtTensor {
     const [b, h, s, d] = kvDims(kv);
     if (length > s || length < 0) throw new RangeError(`cannot keep ${length} of ${s} positions`);
     const src = rows ?? Int32Array.from({ length: b }, (_, i) => i);
@@ -84,7 +95,7 @@ export class HostKvCacheOps implements KvCacheOps {
     return new this.runtime.Tensor(kv.type as 'float32', out as Float32Array, [n, h, length, d]);
   }
 
-  async weightedMean(kv: OrtTensor, rows: Int32Array, weights: Float32Array, outRows: number, length: number): Promise<OrtTensor> {
+  private weightedMeanOne(kv: OrtTensor, rows: Int32Array, weights: Float32Array, outRows: number, length: number): OrtTensor {
     const [b, h, s, d] = kvDims(kv);
     if (kv.type !== 'float32') throw new RangeError(`weightedMean supports float32 KV tensors, got ${kv.type}`);
     if (length > s || length < 0) throw new RangeError(`cannot keep ${length} of ${s} positions`);

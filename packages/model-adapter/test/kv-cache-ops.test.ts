@@ -20,7 +20,7 @@ describe('HostKvCacheOps', () => {
     const ops = new HostKvCacheOps(ort);
     const t = kv();
     for (const [rows, length] of [[[2, 0, 2], 3], [[1], 5], [[0, 1, 2], 0], [[2, 1], 5]] as const) {
-      const out = await ops.gatherSlice(t, Int32Array.from(rows), length);
+      const out = (await ops.gatherSlice([t], Int32Array.from(rows), length))[0]!;
       expect(out.dims).toEqual([rows.length, H, length, D]);
       expect(out.data).toEqual(naiveGatherSlice(t, [...rows], length));
     }
@@ -29,20 +29,20 @@ describe('HostKvCacheOps', () => {
   it('identity and contiguous row ranges are zero-copy', async () => {
     const ops = new HostKvCacheOps(ort);
     const t = kv();
-    expect(await ops.gatherSlice(t, null, S)).toBe(t);
-    expect(await ops.gatherSlice(t, Int32Array.of(0, 1, 2), S)).toBe(t);
-    const view = await ops.gatherSlice(t, Int32Array.of(1, 2), S);
+    expect((await ops.gatherSlice([t], null, S))[0]!).toBe(t);
+    expect((await ops.gatherSlice([t], Int32Array.of(0, 1, 2), S))[0]!).toBe(t);
+    const view = (await ops.gatherSlice([t], Int32Array.of(1, 2), S))[0]!;
     expect((view.data as Float32Array).buffer).toBe((t.data as Float32Array).buffer);
     expect(view.data).toEqual(naiveGatherSlice(t, [1, 2], S));
     expect(ops.copiedElements).toBe(0);
-    await ops.gatherSlice(t, null, 2);
+    await ops.gatherSlice([t], null, 2);
     expect(ops.copiedElements).toBe(B * H * 2 * D);
   });
 
   it('weightedMean broadcasts the weighted sum of rows', async () => {
     const ops = new HostKvCacheOps(ort);
     const t = kv();
-    const out = await ops.weightedMean(t, Int32Array.of(0, 2), Float32Array.of(0.25, 0.75), 4, 3);
+    const out = (await ops.weightedMean([t], Int32Array.of(0, 2), Float32Array.of(0.25, 0.75), 4, 3))[0]!;
     expect(out.dims).toEqual([4, H, 3, D]);
     const a = naiveGatherSlice(t, [0], 3);
     const c = naiveGatherSlice(t, [2], 3);

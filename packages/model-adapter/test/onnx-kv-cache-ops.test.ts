@@ -24,14 +24,14 @@ describe('OnnxKvCacheOps (Gather/Slice/ReduceSum graphs on the model runtime)', 
       [Int32Array.of(0, 1, 2, 3, 2, 1), 0],
     ];
     for (const [rows, length] of cases) {
-      const a = await device.gatherSlice(kv, rows, length);
-      const b = await host.gatherSlice(kv, rows, length);
+      const a = (await device.gatherSlice([kv], rows, length))[0]!;
+      const b = (await host.gatherSlice([kv], rows, length))[0]!;
       expect(a.dims).toEqual(b.dims);
       expect(Array.from(a.data as Float32Array)).toEqual(Array.from(b.data as Float32Array));
     }
-    expect(await device.gatherSlice(kv, null, 7)).toBe(kv);
-    const m1 = await device.weightedMean(kv, Int32Array.of(2, 0, 3), Float32Array.of(0.5, 0.25, 0.25), 5, 6);
-    const m2 = await host.weightedMean(kv, Int32Array.of(2, 0, 3), Float32Array.of(0.5, 0.25, 0.25), 5, 6);
+    expect((await device.gatherSlice([kv], null, 7))[0]!).toBe(kv);
+    const m1 = (await device.weightedMean([kv], Int32Array.of(2, 0, 3), Float32Array.of(0.5, 0.25, 0.25), 5, 6))[0]!;
+    const m2 = (await host.weightedMean([kv], Int32Array.of(2, 0, 3), Float32Array.of(0.5, 0.25, 0.25), 5, 6))[0]!;
     expect(m1.dims).toEqual([5, 2, 6, 3]);
     const d1 = m1.data as Float32Array;
     const d2 = m2.data as Float32Array;
@@ -39,14 +39,37 @@ describe('OnnxKvCacheOps (Gather/Slice/ReduceSum graphs on the model runtime)', 
     expect(device.liveSessions).toBe(2);
     await device.dispose();
     expect(device.liveSessions).toBe(0);
-    await expect(device.gatherSlice(kv, Int32Array.of(0), 1)).rejects.toThrow(/disposed/);
+    await expect(device.gatherSlice([kv], Int32Array.of(0), 1)).rejects.toThrow(/disposed/);
+  });
+
+  it('does a whole cache (tensors of different heads and widths) in one run of one graph', async () => {
+    const device = new OnnxKvCacheOps(ort, cpuSessionOptions);
+    const host = new HostKvCacheOps(ort);
+    const cache = [randomKv(3, 2, 6, 4, 1), randomKv(3, 2, 6, 4, 2), randomKv(3, 1, 6, 5, 3)];
+    const rows = Int32Array.of(2, 0, 2, 1);
+    const a = await device.gatherSlice(cache, rows, 4);
+    const b = await host.gatherSlice(cache, rows, 4);
+    expect(a.map((t) => t.dims)).toEqual([[4, 2, 4, 4], [4, 2, 4, 4], [4, 1, 4, 5]]);
+    a.forEach((t, i) => expect(Array.from(t.data as Float32Array)).toEqual(Array.from(b[i]!.data as Float32Array)));
+    const m1 = await device.weightedMean(cache, Int32Array.of(0, 2), Float32Array.of(0.75, 0.25), 2, 5);
+    const m2 = await host.weightedMean(cache, Int32Array.of(0, 2), Float32Array.of(0.75, 0.25), 2, 5);
+    m1.forEach((t, i) => {
+      expect(t.dims).toEqual(m2[i]!.dims);
+      const x = t.data as Float32Array;
+      const y = m2[i]!.data as Float32Array;
+      for (let j = 0; j < x.length; j++) expect(Math.abs(x[j]! - y[j]!)).toBeLessThan(1e-6);
+    });
+    expect(device.liveSessions).toBe(2); // one gather graph and one mean graph for 3 tensors
+    await expect(device.gatherSlice([cache[0]!, randomKv(2, 2, 6, 4, 4)], null, 3)).rejects.toThrow(/must share type, rows and length/);
+    expect(await device.gatherSlice([], null, 0)).toEqual([]);
+    await device.dispose();
   });
 
   it('float16 KV tensors', async () => {
     const device = new OnnxKvCacheOps(ort, cpuSessionOptions);
     const bits = Uint16Array.from({ length: 2 * 1 * 3 * 2 }, (_, i) => 0x3c00 + i); // 1.0 and up
     const kv = new ort.Tensor('float16', bits, [2, 1, 3, 2]);
-    const out = await device.gatherSlice(kv, Int32Array.of(1), 2);
+    const out = (await device.gatherSlice([kv], Int32Array.of(1), 2))[0]!;
     expect(out.type).toBe('float16');
     expect(Array.from(out.data as Uint16Array)).toEqual([0x3c00 + 6, 0x3c00 + 7, 0x3c00 + 8, 0x3c00 + 9]);
     await device.dispose();
