@@ -11,6 +11,8 @@ export {
   type FetchFileSourceOptions,
   type FileProgress,
   fetchFileSource,
+  type ModelFileSource,
+  memoryFileSource,
 } from '@reasonflow/model-adapter';
 export {
   configureOrtWeb,

@@ -12,9 +12,10 @@ import {
   type OnnxRuntime,
   type OrtSessionOptions,
 } from '@reasonflow/model-adapter';
-// The native WebGPU build, not the default JSEP one: JSEP's WebGPU kernels gave wrong logits on the
-// embedded model (see README). It runs the same wasm provider for the fallback.
-import * as ort from 'onnxruntime-web/webgpu';
+// package.json maps this to onnxruntime-web's native WebGPU build in browsers (not the default JSEP
+// build: its WebGPU kernels gave wrong logits on the embedded model, see README) and to its Node
+// build (wasm only) under Node, where the browser builds cannot load.
+import * as ort from '#onnxruntime-web';
 import {
   probeWebGpu,
   resolveWebExecutionProvider,

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ReasonFlowEngine } from '@reasonflow/core';
@@ -104,5 +106,39 @@ describe('loadModel on onnxruntime-web (wasm, in Node)', () => {
     expect(backend.liveTensors).toBe(0);
     await loaded.dispose();
     expect(loaded.resources().sessions).toBe(0);
+  });
+});
+
+describe('the built package in plain Node (no bundler)', () => {
+  // Node resolves `#onnxruntime-web` through package.json "imports" to onnxruntime-web's Node build;
+  // the browser builds cannot load there. vitest resolves modules its own way, so run real Node.
+  test('loads the model on wasm and generates the same tokens as under vitest', async () => {
+    const script = `
+      import { readFile } from 'node:fs/promises';
+      import { join } from 'node:path';
+      import { ReasonFlowEngine } from '@reasonflow/core';
+      import { loadModel, createTensorBackend, memoryFileSource } from '@reasonflow/backend-webgpu';
+      const root = ${JSON.stringify(modelPath)};
+      const files = {};
+      for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) {
+        try { files[f] = f.endsWith('.onnx') ? new Uint8Array(await readFile(join(root, f))) : await readFile(join(root, f), 'utf8'); } catch {}
+      }
+      const loaded = await loadModel(memoryFileSource(files, root), { device: 'wasm', inputsEmbeds: false });
+      const engine = new ReasonFlowEngine(loaded.model, { config: { numOfThinkers: 1, numOfThoughts: 1 }, backend: createTensorBackend() });
+      const r = await engine.generate(Array.from(loaded.tokenizer.encode('4071+985=')), { maxNewTokens: 6, eosTokenIds: [] });
+      console.log(JSON.stringify({ provider: loaded.executionProvider, tokens: r.tokenIds }));
+      await loaded.dispose();
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '..') });
+    const plain = JSON.parse(stdout.trim().split('\n').at(-1)!) as { provider: string; tokens: number[] };
+    expect(plain.provider).toBe('wasm');
+
+    configureOrtWeb({ numThreads: 1 });
+    const loaded = await loadModel(fetchFileSource('http://host/models/tiny/', { fetch: folderFetch(modelPath) }), { device: 'wasm', inputsEmbeds: false });
+    const engine = new ReasonFlowEngine(loaded.model, { config: { numOfThinkers: 1, numOfThoughts: 1 }, backend: createTensorBackend() });
+    const here = await engine.generate(Array.from(loaded.tokenizer.encode('4071+985=')), { maxNewTokens: 6, eosTokenIds: [] });
+    await loaded.dispose();
+    expect(plain.tokens).toEqual(here.tokenIds);
+    expect(plain.tokens).toHaveLength(6);
   });
 });
