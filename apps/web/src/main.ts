@@ -220,7 +220,7 @@ $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
     handle.lastResult = result;
     setState(
       'done',
-      `${result.tokens} tokens in ${(result.elapsedMs / 1000).toFixed(2)} s · ${result.tokensPerSecond.toFixed(1)} tokens/s · ${result.iterations} iterations · ${strategy} on ${result.executionProvider} · stop: ${result.stopReason}`,
+      `${result.tokens} tokens in ${(result.elapsedMs / 1000).toFixed(2)} s · ${result.tokensPerSecond.toFixed(1)} tokens/s · ${result.iterations} iterations, ${result.forwardSteps} forward steps (model ${(result.modelTimeMs / 1000).toFixed(2)} s) · ${strategy} on ${result.executionProvider} · stop: ${result.stopReason}`,
     );
   } catch (error) {
     setState('error', `generation failed: ${(error as Error).message}`);

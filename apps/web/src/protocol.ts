@@ -30,6 +30,10 @@ export interface RunResult {
   readonly tokens: number;
   readonly elapsedMs: number;
   readonly tokensPerSecond: number;
+  /** Time inside the model's forward passes (onnxruntime), and the engine's own work. */
+  readonly modelTimeMs: number;
+  readonly engineTimeMs: number;
+  readonly forwardSteps: number;
   readonly executionProvider: string;
 }
 

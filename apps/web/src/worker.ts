@@ -76,6 +76,9 @@ async function generate(message: Extract<ToWorker, { type: 'generate' }>): Promi
       tokens: result.tokenIds.length,
       elapsedMs,
       tokensPerSecond: result.tokenIds.length / (elapsedMs / 1000),
+      modelTimeMs: result.stats.modelTimeMs,
+      engineTimeMs: result.stats.engineTimeMs,
+      forwardSteps: result.stats.forwardSteps,
       executionProvider: result.stats.executionProvider,
     },
   });

@@ -152,6 +152,8 @@ describe('the web demo in Chromium', () => {
         loadMs: loadInfo.loadMs,
         greedyTokensPerSecond: greedy.tokensPerSecond,
         reasonflowTokensPerSecond: reasonflow.tokensPerSecond,
+        greedyModelShare: greedy.modelTimeMs / greedy.elapsedMs,
+        greedyMsPerForward: greedy.modelTimeMs / greedy.forwardSteps,
         gpuBuffersCreated: afterRun.deviceTensorsCreated,
       };
       console.log(`[web] ${device}: ${JSON.stringify(timings[device])}; node: ${JSON.stringify(timings.node)}`);
