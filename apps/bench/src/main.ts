@@ -1,18 +1,19 @@
 #!/usr/bin/env node
 /**
  * `pnpm bench` (full) or `pnpm --filter @reasonflow/bench bench --quick`.
- * Options: --quick, --out <dir>, --markdown <file>, --problems <n>, --grid-problems <n>, --reps <n>,
+ * Options: --quick, --render (re-render the page and chart from the saved JSON, measuring nothing), --out <dir>, --markdown <file>, --problems <n>, --grid-problems <n>, --reps <n>,
  * --samples <n>, --leak-runs <n>, --quality-budget <s>, --workers <n>, --no-speed, --no-quality, --no-transformers.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type BenchSettings, runBenchmark } from './run.js';
+import { type BenchSettings, renderSaved, runBenchmark } from './run.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    render: { type: 'boolean', default: false },
     out: { type: 'string' },
     markdown: { type: 'string' },
     problems: { type: 'string' },
@@ -61,7 +62,8 @@ const outDir = values.out ?? here('../results');
 const markdown = values.markdown ?? (mode === 'full' ? here('../../../docs/benchmarks.md') : `${outDir}/quick.md`);
 
 try {
-  await runBenchmark({ mode, settings, outDir, markdownPath: markdown });
+  if (values.render) await renderSaved(`${outDir}/${mode}.json`, markdown);
+  else await runBenchmark({ mode, settings, outDir, markdownPath: markdown });
 } catch (error) {
   console.error(error);
   process.exit(1);

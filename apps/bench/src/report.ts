@@ -136,6 +136,18 @@ export function renderReport(results: BenchResults, chartFile: string): string {
     for (const s of q.onGridSubset.filter((x) => x.kind === 'reasonflow')) out.push(`- ${s.label}: \`${JSON.stringify(s.config)}\``);
     out.push('');
   }
-  out.push('## Reproduce', '', '```sh', 'pnpm bench                                     # full run: JSON, SVG and this page', 'pnpm --filter @reasonflow/bench bench:quick    # quick mode: apps/bench/results/quick.*', '```', '');
+  out.push(
+    '## Reproduce',
+    '',
+    '```sh',
+    'pnpm bench                                     # full run: JSON, SVG and this page',
+    'pnpm bench --grid-problems 30 --workers 4      # a shorter grid; more worker threads on more cores',
+    'pnpm bench --render                            # re-render this page and the chart from the saved JSON',
+    'pnpm --filter @reasonflow/bench bench:quick    # quick mode: apps/bench/results/quick.*',
+    '```',
+    '',
+    `This run took ${num(results.durationSeconds / 60, 0)} min on the machine above (speed first, alone; then the quality problems on ${results.quality?.workers ?? 1} worker thread${(results.quality?.workers ?? 1) === 1 ? '' : 's'}).`,
+    '',
+  );
   return out.join('\n');
 }

@@ -204,9 +204,24 @@ export async function runBenchmark(options: RunOptions): Promise<BenchResults> {
     ...(quality ? { quality } : {}),
   };
   await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
-  const title = `Accuracy vs compute — ${quality?.gridProblemsPerSplit ?? 0} problems × ${quality?.splits.length ?? 0} splits (${options.mode})`;
-  await writeFile(svgPath, renderAccuracyChart(quality?.onGridSubset ?? [], { title }));
-  await writeFile(options.markdownPath, renderReport(results, files.svg));
+  await writeRenderings(results, svgPath, options.markdownPath);
   log(`wrote ${jsonPath}, ${svgPath}, ${options.markdownPath} in ${results.durationSeconds.toFixed(0)} s`);
   return results;
+}
+
+/** The chart and the Markdown page, from results alone. */
+async function writeRenderings(results: BenchResults, svgPath: string, markdownPath: string): Promise<void> {
+  const q = results.quality;
+  const title = `Accuracy vs compute — ${q?.gridProblemsPerSplit ?? 0} problems × ${q?.splits.length ?? 0} splits (${results.mode})`;
+  await writeFile(svgPath, renderAccuracyChart(q?.onGridSubset ?? [], { title }));
+  await writeFile(markdownPath, renderReport(results, results.files.svg));
+}
+
+/**
+ * Re-renders the chart and the page from a results JSON written earlier (after a change to the
+ * report's layout; nothing is measured again).
+ */
+export async function renderSaved(jsonPath: string, markdownPath: string): Promise<void> {
+  const results = JSON.parse(await readFile(jsonPath, 'utf8')) as BenchResults;
+  await writeRenderings(results, join(dirname(jsonPath), basename(results.files.svg)), markdownPath);
 }

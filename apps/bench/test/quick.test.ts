@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { QUICK_GRID, runBenchmark } from '../src/run.js';
+import { QUICK_GRID, renderSaved, runBenchmark } from '../src/run.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'rf-bench-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -82,5 +82,11 @@ describe('quick mode, end to end', () => {
     expect(md).toContain(json.machine.cpu);
     expect(md).toContain('quick-accuracy-vs-compute.svg');
     expect(lines.some((l) => l.startsWith('wrote'))).toBe(true);
+
+    // --render: the same page and chart again from the saved JSON alone.
+    await rm(join(dir, 'quick-accuracy-vs-compute.svg'));
+    await renderSaved(join(dir, 'quick.json'), join(dir, 'again.md'));
+    expect(await readFile(join(dir, 'again.md'), 'utf8')).toBe(md);
+    expect(await readFile(join(dir, 'quick-accuracy-vs-compute.svg'), 'utf8')).toBe(svg);
   });
 });
