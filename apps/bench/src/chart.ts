@@ -28,8 +28,10 @@ function fmt(v: number): string {
 }
 
 /**
- * Accuracy (y, 0-100 %) against model rows computed per problem (x, log scale) for the `cell` key
- * (default the pooled `all`); one point per strategy, the n-series joined by lines.
+ * Accuracy (y) against model rows computed per problem (x, log scale) for the `cell` key (default the
+ * pooled `all`); one point per strategy, the n-series joined by lines. The y axis spans the data,
+ * padded and rounded to 5 points (0–100 % would squeeze close strategies into one blur); the axis
+ * labels say where it starts.
  */
 export function renderAccuracyChart(strategies: readonly StrategyResult[], options: { title: string; cell?: string } = { title: '' }): string {
   const key = options.cell ?? 'all';
@@ -52,7 +54,11 @@ export function renderAccuracyChart(strategies: readonly StrategyResult[], optio
   let logHi = Math.ceil(Math.log10(hi) * 4) / 4;
   if (logHi <= logLo) logHi = logLo + 0.5;
   const x = (v: number) => margin.left + ((Math.log10(v) - logLo) / (logHi - logLo)) * plotW;
-  const y = (acc: number) => margin.top + (1 - acc) * plotH;
+  const accs = points.map((p) => p.cell.accuracy * 100);
+  const accLo = accs.length ? Math.max(0, Math.floor((Math.min(...accs) - 2) / 5) * 5) : 0;
+  const accHi = accs.length ? Math.min(100, Math.ceil((Math.max(...accs) + 2) / 5) * 5) : 100;
+  const step = accHi - accLo > 40 ? 20 : accHi - accLo > 10 ? 5 : 1;
+  const y = (acc: number) => margin.top + (1 - (acc * 100 - accLo) / (accHi - accLo)) * plotH;
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
@@ -60,7 +66,7 @@ export function renderAccuracyChart(strategies: readonly StrategyResult[], optio
     `<text x="${width / 2 - margin.right / 2}" y="24" text-anchor="middle" font-size="15">${escapeXml(options.title)}</text>`,
   );
   // Grid and axes.
-  for (let a = 0; a <= 100; a += 20) {
+  for (let a = accLo; a <= accHi; a += step) {
     const yy = fmt(y(a / 100));
     parts.push(
       `<line x1="${margin.left}" y1="${yy}" x2="${margin.left + plotW}" y2="${yy}" stroke="#e5e5e5"/>`,
@@ -91,7 +97,19 @@ export function renderAccuracyChart(strategies: readonly StrategyResult[], optio
       parts.push(`<path d="${d}" fill="none" stroke="${COLORS[kind]}" stroke-width="1.5"/>`);
     }
   }
-  // Points with short labels.
+  // Points with short labels; a label that would overlap one already placed moves down or up a line.
+  const placed: { x0: number; x1: number; y0: number; y1: number }[] = [];
+  const placeLabel = (lx: number, ly: number, text: string): number => {
+    const w = text.length * 5.6;
+    for (const dy of [0, 12, -12, 24, -24, 36, -36, 48]) {
+      const box = { x0: lx, x1: lx + w, y0: ly + dy - 9, y1: ly + dy + 2 };
+      if (!placed.some((b) => box.x0 < b.x1 && b.x0 < box.x1 && box.y0 < b.y1 && b.y0 < box.y1)) {
+        placed.push(box);
+        return ly + dy;
+      }
+    }
+    return ly;
+  };
   for (const p of points) {
     const cx = fmt(x(p.cell.rowsPerProblem));
     const cy = fmt(y(p.cell.accuracy));
@@ -103,7 +121,7 @@ export function renderAccuracyChart(strategies: readonly StrategyResult[], optio
     const short = p.s.kind === 'reasonflow' ? p.s.label.replace(/^ReasonFlow /, '') : p.s.n !== undefined ? `n=${p.s.n}` : p.s.label;
     parts.push(
       `<g><title>${escapeXml(`${p.s.label}: ${(p.cell.accuracy * 100).toFixed(1)}% at ${p.cell.rowsPerProblem.toFixed(0)} rows/problem`)}</title>${shape}` +
-        `<text x="${fmt(Number(cx) + 7)}" y="${fmt(Number(cy) - 6)}" font-size="10" fill="${color}">${escapeXml(short)}</text></g>`,
+        `<text x="${fmt(Number(cx) + 7)}" y="${fmt(placeLabel(Number(cx) + 7, Number(cy) - 6, short))}" font-size="10" fill="${color}">${escapeXml(short)}</text></g>`,
     );
   }
   // Legend.
