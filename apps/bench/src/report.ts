@@ -1,10 +1,13 @@
 /** docs/benchmarks.md, rendered from the results JSON only. */
 import type { BenchResults } from './run.js';
 import type { Cell, StrategyResult } from './quality.js';
+import { signTestP } from './stats.js';
 
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : `${(v * 100).toFixed(1)}%`);
 const num = (v: number | undefined, digits = 2) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
 const signedPct = (v: number) => (Number.isNaN(v) ? '–' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%`);
+
+const pValue = (p: number) => (p < 0.001 ? '< 0.001' : p < 0.01 ? p.toFixed(3) : p.toFixed(2));
 
 /** Half-width of the normal-approximation 95% interval of a pooled accuracy, in points. */
 function ci95(cell: Cell | undefined): string {
@@ -14,14 +17,14 @@ function ci95(cell: Cell | undefined): string {
 }
 
 function qualityTable(strategies: readonly StrategyResult[], splits: readonly string[], greedyRows: number | undefined): string[] {
-  const header = ['strategy', ...splits.map((s) => `${s} acc`), 'all: acc', 'vs greedy: +gained / −lost', 'rows / problem', '× greedy compute'];
+  const header = ['strategy', ...splits.map((s) => `${s} acc`), 'all: acc', 'vs greedy: +gained / −lost (sign test)', 'rows / problem', '× greedy compute'];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
   const sorted = [...strategies].sort((a, b) => (a.cells.all?.rowsPerProblem ?? 0) - (b.cells.all?.rowsPerProblem ?? 0));
   for (const s of sorted) {
     const all = s.cells.all;
     lines.push(
       `| ${s.label} | ${splits.map((k) => pct(s.cells[k]?.accuracy)).join(' | ')} | ${pct(all?.accuracy)} ± ${ci95(all)} | ${
-        all?.vsGreedy ? `+${all.vsGreedy.gained} / −${all.vsGreedy.lost}` : '–'
+        all?.vsGreedy ? `+${all.vsGreedy.gained} / −${all.vsGreedy.lost} (p ${pValue(signTestP(all.vsGreedy.gained, all.vsGreedy.lost))})` : '–'
       } | ${num(all?.rowsPerProblem, 0)} | ${
         greedyRows && all ? num(all.rowsPerProblem / greedyRows, 1) : '–'
       } |`,
@@ -118,7 +121,8 @@ export function renderReport(results: BenchResults, chartFile: string): string {
       'of one batch on bare onnxruntime (row 0 argmax — the same tokens as ReasonFlow N=1, which speed item 1 checks — rows 1..n sampled);',
       "each sample's compute is what decoding it alone costs. The ReasonFlow grid runs through `ReasonFlow.generateThoughts` (greedy commit).",
       '"all: acc" pools every split, ± the 95% interval\'s half-width (normal approximation). Because every strategy sees the same problems,',
-      'the paired column is the sharper test: problems greedy got wrong and the strategy right (+), and the reverse (−).',
+      'the paired column is the sharper test: problems greedy got wrong and the strategy right (+), and the reverse (−), with the',
+      'two-sided exact sign test (McNemar) on those discordant problems: p < 0.05 is the usual bar for "not noise".',
       `The problems ran on ${q.workers} worker thread${q.workers === 1 ? '' : 's'} (every result is seeded per problem, so this does not change them).`,
       '',
       `![accuracy vs compute](${chartFile})`,

@@ -99,3 +99,23 @@ export function argmaxAt(values: Float32Array, offset: number, width: number): n
   }
   return best;
 }
+
+/**
+ * Two-sided exact sign test (McNemar's exact test) for paired outcomes: `gained` problems one method
+ * got right and the other wrong, `lost` the reverse. The probability, under "no difference" (each
+ * discordant problem a fair coin), of a split at least this uneven. 1 when there is no discordant pair.
+ */
+export function signTestP(gained: number, lost: number): number {
+  const n = gained + lost;
+  if (n === 0) return 1;
+  const k = Math.max(gained, lost);
+  // Σ_{i=k..n} C(n, i) / 2^n, in log space so that large n does not overflow.
+  const logHalfN = -n * Math.LN2;
+  let logC = 0; // log C(n, 0)
+  let tail = 0;
+  for (let i = 0; i <= n; i++) {
+    if (i > 0) logC += Math.log((n - i + 1) / i);
+    if (i >= k) tail += Math.exp(logC + logHalfN);
+  }
+  return Math.min(1, 2 * tail);
+}

@@ -11,6 +11,7 @@ import {
   medianRatio,
   passAtN,
   ratio,
+  signTestP,
 } from '../src/stats.js';
 
 describe('median and ratios', () => {
@@ -77,5 +78,19 @@ describe('log-probabilities', () => {
   });
   it('argmaxAt reads a row at an offset', () => {
     expect(argmaxAt(Float32Array.from([5, 0, 1, 3, 1]), 1, 4)).toBe(2);
+  });
+});
+
+describe('sign test', () => {
+  it('matches exact binomial tails', () => {
+    // 9 vs 4: 2 · (C(13,9)+…+C(13,13)) / 2^13 = 2 · 1093 / 8192.
+    expect(signTestP(9, 4)).toBeCloseTo((2 * 1093) / 8192, 12);
+    expect(signTestP(4, 9)).toBe(signTestP(9, 4));
+    expect(signTestP(5, 5)).toBe(1);
+    expect(signTestP(0, 0)).toBe(1);
+    expect(signTestP(6, 0)).toBeCloseTo(2 / 64, 12);
+    // Large n stays finite: 600 vs 400 is far from a coin.
+    expect(signTestP(600, 400)).toBeLessThan(1e-9);
+    expect(signTestP(600, 400)).toBeGreaterThan(0);
   });
 });
