@@ -26,11 +26,9 @@ export interface QualityShardOptions {
   shard: { index: number; count: number };
 }
 
+/** The problem indices a shard completed, ascending; each with one record per family × split. */
 export interface ShardResult {
-  /** Problem indices this shard completed (every split), ascending. */
-  completed: number[];
-  /** Per completed index, one record per family × split in the options' order. */
-  records: ProblemRecord[][];
+  rounds: { index: number; records: ProblemRecord[] }[];
 }
 
 /** The sampler's seed of one problem: fixed per family, split and index. */
@@ -52,7 +50,7 @@ export async function runQualityShard(options: QualityShardOptions, log: (line: 
   );
   const budgetMs = options.budgetSeconds * 1000;
   const prefix = shard.count > 1 ? `quality[${shard.index + 1}/${shard.count}]` : 'quality';
-  const result: ShardResult = { completed: [], records: [] };
+  const result: ShardResult = { rounds: [] };
   try {
     const gridInstances = options.grid.map((g) => rf.withConfig(g.config));
     for (let i = shard.index; i < options.problems; i += shard.count) {
@@ -93,8 +91,7 @@ export async function runQualityShard(options: QualityShardOptions, log: (line: 
         }
         round.push(record);
       }
-      result.completed.push(i);
-      result.records.push(round);
+      result.rounds.push({ index: i, records: round });
       const done = i + 1;
       if (done === options.gridProblems || Math.floor(done / 25) !== Math.floor((done - shard.count) / 25)) {
         log(`${prefix}: problem ${done} of each split after ${((Date.now() - options.startedAt) / 1000).toFixed(0)} s`);
@@ -114,11 +111,7 @@ export async function runQualityShard(options: QualityShardOptions, log: (line: 
 export function mergeShards(shards: readonly ShardResult[], count: number, problems: number): { records: ProblemRecord[]; rounds: number } {
   if (shards.length !== count) throw new Error(`mergeShards: expected ${count} shards, got ${shards.length}`);
   const byIndex = new Map<number, ProblemRecord[]>();
-  for (const s of shards) {
-    s.completed.forEach((index, k) => {
-      byIndex.set(index, s.records[k]!);
-    });
-  }
+  for (const { index, records } of shards.flatMap((s) => s.rounds)) byIndex.set(index, records);
   let rounds = 0;
   while (rounds < problems && byIndex.has(rounds)) rounds++;
   const records: ProblemRecord[] = [];

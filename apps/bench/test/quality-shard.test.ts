@@ -14,22 +14,22 @@ const rec = (prompt: string): ProblemRecord => ({
 
 describe('mergeShards', () => {
   it('restores problem order across shards', () => {
-    const a: ShardResult = { completed: [0, 2], records: [[rec('0a'), rec('0b')], [rec('2a'), rec('2b')]] };
-    const b: ShardResult = { completed: [1, 3], records: [[rec('1a'), rec('1b')], [rec('3a'), rec('3b')]] };
+    const a: ShardResult = { rounds: [{ index: 0, records: [rec('0a'), rec('0b')] }, { index: 2, records: [rec('2a'), rec('2b')] }] };
+    const b: ShardResult = { rounds: [{ index: 1, records: [rec('1a'), rec('1b')] }, { index: 3, records: [rec('3a'), rec('3b')] }] };
     const { records, rounds } = mergeShards([a, b], 2, 4);
     expect(rounds).toBe(4);
     expect(records.map((r) => r.prompt)).toEqual(['0a', '0b', '1a', '1b', '2a', '2b', '3a', '3b']);
   });
   it('keeps only the prefix every shard completed when one stopped early', () => {
-    const a: ShardResult = { completed: [0, 2, 4], records: [[rec('0')], [rec('2')], [rec('4')]] };
-    const b: ShardResult = { completed: [1], records: [[rec('1')]] };
+    const a: ShardResult = { rounds: [0, 2, 4].map((index) => ({ index, records: [rec(String(index))] })) };
+    const b: ShardResult = { rounds: [{ index: 1, records: [rec('1')] }] };
     const { records, rounds } = mergeShards([a, b], 2, 6);
     // Index 3 is missing (shard b stopped), so index 4 is dropped too.
     expect(rounds).toBe(3);
     expect(records.map((r) => r.prompt)).toEqual(['0', '1', '2']);
   });
   it('rejects a missing shard', () => {
-    expect(() => mergeShards([{ completed: [0], records: [[rec('0')]] }], 2, 2)).toThrow(/expected 2 shards, got 1/);
+    expect(() => mergeShards([{ rounds: [{ index: 0, records: [rec('0')] }] }], 2, 2)).toThrow(/expected 2 shards, got 1/);
   });
 });
 

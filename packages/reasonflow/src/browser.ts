@@ -21,10 +21,11 @@ export function browserModelLoader(extra: BrowserLoaderOptions = {}): ModelLoade
     if (device !== 'auto' && device !== 'webgpu' && device !== 'wasm') {
       throw new ConfigError('device', device, '"auto", "webgpu" or "wasm" in a browser');
     }
+    const onProgress = options.onProgress ?? extra.onProgress;
     const loaded = await loadModel(folder, {
       device,
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
-      ...((options.onProgress ?? extra.onProgress) ? { onProgress: options.onProgress ?? extra.onProgress } : {}),
+      ...(onProgress ? { onProgress } : {}),
     });
     extra.onLoaded?.(loaded);
     return {
