@@ -4,7 +4,7 @@
  * `gatherSlice` call over the cache), so the proxy also wraps the model's KvCacheOps.gatherSlice and moves
  * that time from "forward" to "KV".
  */
-import type { DecoderModel, DecoderSequence, StepInput, Tensor, TensorBackend } from '@reasonflow/core';
+import type { DecoderModel, DecoderSequence, Logits, StepInput } from '@reasonflow/core';
 import type { KvCacheOps } from '@reasonflow/model-adapter';
 
 export interface KvTimings {
@@ -69,7 +69,7 @@ export class TimedModel implements DecoderModel {
     this.gathers?.take();
   }
 
-  async startSequence(options: { rows: number; backend: TensorBackend }): Promise<DecoderSequence> {
+  async startSequence(options: { readonly rows: number }): Promise<DecoderSequence> {
     const seq = await this.inner.startSequence(options);
     const t = this.timings;
     const gathers = this.gathers;
@@ -89,7 +89,7 @@ export class TimedModel implements DecoderModel {
       get length() {
         return seq.length;
       },
-      async forward(input: StepInput): Promise<Tensor> {
+      async forward(input: StepInput): Promise<Logits> {
         gathers?.take();
         const start = performance.now();
         try {

@@ -1,6 +1,5 @@
 /// <reference lib="webworker" />
 // The model runs here, off the page's main thread.
-import type { TensorBackend } from '@reasonflow/core';
 import { ReasonFlow } from 'reasonflow';
 import { browserModelLoader, configureOrtWeb, ORT_WEB_VERSION, type WebLoadedModel } from 'reasonflow/browser';
 import type { FromWorker, ToWorker, WorkerResources } from './protocol.js';
@@ -12,14 +11,13 @@ configureOrtWeb({ wasmPaths: new URL(`${import.meta.env.BASE_URL}ort/`, self.loc
 
 let rf: ReasonFlow | undefined;
 let loaded: WebLoadedModel | undefined;
-let engineBackend: TensorBackend | undefined;
 let controller: AbortController | undefined;
 
 const post = (message: FromWorker) => self.postMessage(message);
 
-function resources(): WorkerResources {
+async function resources(): Promise<WorkerResources> {
   const counts = loaded?.resources() ?? { sessions: 0, deviceTensors: 0, deviceTensorsCreated: 0, adapterTensors: 0, sequences: 0 };
-  return { ...counts, engineTensors: engineBackend?.liveTensors ?? 0 };
+  return { ...counts, engineTensors: (await rf?.resources())?.engineTensors ?? 0 };
 }
 
 async function load(device: 'auto' | 'webgpu' | 'wasm', modelUrl: string): Promise<void> {
@@ -33,11 +31,7 @@ async function load(device: 'auto' | 'webgpu' | 'wasm', modelUrl: string): Promi
   rf = await ReasonFlow.fromPretrained(new URL(modelUrl, self.location.href).href, {
     device,
     onWarning: (message) => post({ type: 'warning', message }),
-    loader: async (folder, options) => {
-      const model = await base(folder, options);
-      engineBackend = model.backend;
-      return model;
-    },
+    loader: base,
   });
   post({
     type: 'loaded',
@@ -99,12 +93,12 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         controller?.abort();
         break;
       case 'resources':
-        post({ type: 'resources', id: message.id, resources: resources() });
+        post({ type: 'resources', id: message.id, resources: await resources() });
         break;
       case 'dispose':
         await rf?.dispose();
+        post({ type: 'resources', id: message.id, resources: await resources() });
         rf = undefined;
-        post({ type: 'resources', id: message.id, resources: resources() });
         break;
     }
   } catch (error) {

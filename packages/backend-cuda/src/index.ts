@@ -2,6 +2,6 @@ export { BackendUnavailableError } from '@reasonflow/model-adapter';
 export type { FileProgress } from '@reasonflow/model-adapter';
 export { CUDA_INSTALL_HINT } from './errors.js';
 export { type CudaAvailability, type Device, type ExecutionProvider, probeCuda, resolveExecutionProvider } from './execution-provider.js';
-export { createTensorBackend, type LoadModelOptions, loadModel, type NodeLoadedModel } from './load.js';
+export { type LoadModelOptions, loadModel, type NodeLoadedModel } from './load.js';
 export { nodeFileSource } from './node-file-source.js';
 export { loadModelInWorker, WorkerDecoderModel, type WorkerLoadedModel, type WorkerModelStats } from './worker-model.js';

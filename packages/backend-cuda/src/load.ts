@@ -1,4 +1,3 @@
-import { ReferenceBackend, type TensorBackend } from '@reasonflow/core';
 import { type FileProgress, type LoadedModel, loadModelFolder, type OrtSessionOptions } from '@reasonflow/model-adapter';
 import * as ort from 'onnxruntime-node';
 import { type Device, type ExecutionProvider, providerSessions, resolveExecutionProvider } from './execution-provider.js';
@@ -56,13 +55,4 @@ export async function loadModel(folder: string, options: LoadModelOptions = {}):
     ...(options.inputsEmbeds !== undefined ? { inputsEmbeds: options.inputsEmbeds } : {}),
   });
   return { ...loaded, executionProvider: sessions.provider() };
-}
-
-/**
- * The tensor backend for logits on this backend: core's reference typed-array backend. Logits come
- * back to host memory after every forward pass (onnxruntime-node returns CPU tensors), so there is no
- * device copy to keep.
- */
-export function createTensorBackend(): TensorBackend {
-  return new ReferenceBackend();
 }

@@ -3,36 +3,10 @@
  * onnxruntime-node's blocking forward passes never stall the caller's event loop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { DecoderSequence, Tensor, TensorBackend } from '@reasonflow/core';
+import { type DecoderSequence, logitsToHost } from '@reasonflow/core';
 import type { FileProgress } from '@reasonflow/model-adapter';
 import { type LoadModelOptions, loadModel, type NodeLoadedModel } from './load.js';
 import { toWireError, type WorkerRequest, type WorkerResponse } from './worker-protocol.js';
-
-interface HostTensor extends Tensor {
-  readonly data: Float32Array;
-}
-
-/**
- * The model only calls `fromHost` on its backend: logits go back to the caller's real backend as plain
- * arrays. Every other operation throws.
- */
-const capture = new Proxy(
-  {
-    name: 'worker-capture',
-    liveTensors: 0,
-    fromHost: (data: Float32Array, dims: readonly [number, number]): HostTensor => ({ dims: [dims[0], dims[1]], data }),
-    toHost: (t: Tensor): Float32Array => (t as HostTensor).data,
-    dispose: (): void => {},
-  },
-  {
-    get(target, property) {
-      if (property in target) return target[property as keyof typeof target];
-      return () => {
-        throw new Error(`the worker's capture backend does not implement ${String(property)}`);
-      };
-    },
-  },
-) as unknown as TensorBackend;
 
 const port = parentPort!;
 const { folder, options, reportProgress } = workerData as { folder: string; options: LoadModelOptions; reportProgress: boolean };
@@ -58,12 +32,13 @@ async function handle(request: WorkerRequest): Promise<{ value: unknown; transfe
   switch (request.op) {
     case 'startSequence': {
       const id = nextSequence++;
-      sequences.set(id, await model.startSequence({ rows: request.rows, backend: capture }));
+      sequences.set(id, await model.startSequence({ rows: request.rows }));
       return { value: id };
     }
     case 'forward': {
-      const t = (await sequence(request.sequence).forward(request.input)) as HostTensor;
-      return { value: { dims: t.dims, data: t.data }, transfer: [t.data.buffer as ArrayBuffer] };
+      const logits = await sequence(request.sequence).forward(request.input);
+      const data = await logitsToHost(logits);
+      return { value: { dims: logits.dims, data }, transfer: [data.buffer as ArrayBuffer] };
     }
     case 'selectRows':
       return { value: await sequence(request.sequence).selectRows(request.rows) };

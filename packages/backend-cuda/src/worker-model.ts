@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type DecoderModel, type DecoderModelInfo, type DecoderSequence, ModelError, type StepInput, type Tensor, type TensorBackend } from '@reasonflow/core';
+import { type DecoderModel, type DecoderModelInfo, type DecoderSequence, type HostLogits, ModelError, type ModelResources, type StepInput } from '@reasonflow/core';
 import { type FileProgress, loadTokenizer, type ModelConfig, type ModelTokenizer } from '@reasonflow/model-adapter';
 import type { ExecutionProvider } from './execution-provider.js';
 import type { LoadModelOptions } from './load.js';
@@ -91,9 +91,14 @@ export class WorkerDecoderModel implements DecoderModel {
     });
   }
 
-  async startSequence(options: { rows: number; backend: TensorBackend }): Promise<DecoderSequence> {
+  async startSequence(options: { readonly rows: number }): Promise<DecoderSequence> {
     const id = (await this.call({ op: 'startSequence', rows: options.rows })) as number;
-    return new WorkerDecoderSequence(this, id, options.rows, options.backend);
+    return new WorkerDecoderSequence(this, id, options.rows);
+  }
+
+  async resources(): Promise<ModelResources> {
+    const stats = await this.stats();
+    return { sessions: stats.liveSessions, tensors: stats.liveTensors, sequences: stats.liveSequences };
   }
 
   /** Session, tensor and sequence counts inside the worker. */
@@ -122,7 +127,6 @@ class WorkerDecoderSequence implements DecoderSequence {
     private readonly model: WorkerDecoderModel,
     private readonly id: number,
     rows: number,
-    private readonly backend: TensorBackend,
   ) {
     this.currentRows = rows;
     if (model.canMergeRows) {
@@ -139,7 +143,7 @@ class WorkerDecoderSequence implements DecoderSequence {
     return this.currentLength;
   }
 
-  async forward(input: StepInput): Promise<Tensor> {
+  async forward(input: StepInput): Promise<HostLogits> {
     // Copies: the caller keeps its arrays; the copies' buffers are transferred, not cloned again.
     const wire =
       input.kind === 'tokens'
@@ -151,7 +155,7 @@ class WorkerDecoderSequence implements DecoderSequence {
       data: Float32Array;
     };
     this.currentLength += input.tokensPerRow;
-    return this.backend.fromHost(result.data, result.dims);
+    return { location: 'cpu', dims: result.dims, data: result.data };
   }
 
   async selectRows(sourceRows: Int32Array): Promise<void> {

@@ -1,6 +1,5 @@
-import { ReferenceBackend } from '@reasonflow/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTensorBackend, loadModel, nodeFileSource } from '../src/index.js';
+import { loadModel, nodeFileSource } from '../src/index.js';
 import { cacheEquivalenceScenario } from '../../model-adapter/test/helpers.js';
 import { writeToyFolder } from './toy-folder.js';
 
@@ -18,10 +17,6 @@ describe('loadModel on onnxruntime-node (CPU)', () => {
     await loaded.dispose();
     expect(loaded.model.liveSessions).toBe(0);
     expect(loaded.model.liveTensors).toBe(0);
-  });
-
-  it('uses core’s reference backend for logits', () => {
-    expect(createTensorBackend()).toBeInstanceOf(ReferenceBackend);
   });
 
   it('the file source stays inside the folder', async () => {

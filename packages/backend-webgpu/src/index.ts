@@ -16,7 +16,6 @@ export {
 } from '@reasonflow/model-adapter';
 export {
   configureOrtWeb,
-  createTensorBackend,
   loadModel,
   ORT_WEB_VERSION,
   type OrtWebEnvironment,

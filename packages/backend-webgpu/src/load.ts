@@ -1,4 +1,3 @@
-import { ReferenceBackend, type TensorBackend } from '@reasonflow/core';
 import {
   type FileProgress,
   fetchFileSource,
@@ -158,12 +157,4 @@ async function numLayers(source: ModelFileSource): Promise<number> {
   } catch {
     return 0;
   }
-}
-
-/**
- * The tensor backend for logits: core's reference typed-array backend (only the last position's
- * logits are downloaded from the device after each forward pass).
- */
-export function createTensorBackend(): TensorBackend {
-  return new ReferenceBackend();
 }

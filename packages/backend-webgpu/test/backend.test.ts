@@ -7,7 +7,6 @@ import { modelPath } from '@reasonflow/model-tiny';
 import { describe, expect, test, vi } from 'vitest';
 import {
   configureOrtWeb,
-  createTensorBackend,
   fetchFileSource,
   type FileProgress,
   loadModel,
@@ -97,13 +96,12 @@ describe('loadModel on onnxruntime-web (wasm, in Node)', () => {
     expect(loaded.executionProvider).toBe('wasm');
     expect(warnings).toHaveLength(1);
     expect(loaded.model.kvCacheOps.name).toBe('host');
-    const backend = createTensorBackend();
-    const engine = new ReasonFlowEngine(loaded.model, { config: { numOfThinkers: 3, numOfThoughts: 3 }, backend });
+    const engine = new ReasonFlowEngine(loaded.model, { config: { numOfThinkers: 3, numOfThoughts: 3 } });
     const prompt = Array.from(loaded.tokenizer.encode('4071+985='));
     const result = await engine.generate(prompt, { maxNewTokens: 8, eosTokenIds: loaded.tokenizer.eosTokenIds });
     expect(result.tokenIds.length).toBeGreaterThan(0);
     expect(loaded.resources()).toMatchObject({ sequences: 0, adapterTensors: 0, deviceTensors: 0, sessions: 1 });
-    expect(backend.liveTensors).toBe(0);
+    expect(engine.backend.liveTensors).toBe(0);
     await loaded.dispose();
     expect(loaded.resources().sessions).toBe(0);
   });
@@ -117,14 +115,14 @@ describe('the built package in plain Node (no bundler)', () => {
       import { readFile } from 'node:fs/promises';
       import { join } from 'node:path';
       import { ReasonFlowEngine } from '@reasonflow/core';
-      import { loadModel, createTensorBackend, memoryFileSource } from '@reasonflow/backend-webgpu';
+      import { loadModel, memoryFileSource } from '@reasonflow/backend-webgpu';
       const root = ${JSON.stringify(modelPath)};
       const files = {};
       for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) {
         try { files[f] = f.endsWith('.onnx') ? new Uint8Array(await readFile(join(root, f))) : await readFile(join(root, f), 'utf8'); } catch {}
       }
       const loaded = await loadModel(memoryFileSource(files, root), { device: 'wasm', inputsEmbeds: false });
-      const engine = new ReasonFlowEngine(loaded.model, { config: { numOfThinkers: 1, numOfThoughts: 1 }, backend: createTensorBackend() });
+      const engine = new ReasonFlowEngine(loaded.model, { config: { numOfThinkers: 1, numOfThoughts: 1 } });
       const r = await engine.generate(Array.from(loaded.tokenizer.encode('4071+985=')), { maxNewTokens: 6, eosTokenIds: [] });
       console.log(JSON.stringify({ provider: loaded.executionProvider, tokens: r.tokenIds }));
       await loaded.dispose();
@@ -135,7 +133,7 @@ describe('the built package in plain Node (no bundler)', () => {
 
     configureOrtWeb({ numThreads: 1 });
     const loaded = await loadModel(fetchFileSource('http://host/models/tiny/', { fetch: folderFetch(modelPath) }), { device: 'wasm', inputsEmbeds: false });
-    const engine = new ReasonFlowEngine(loaded.model, { config: { numOfThinkers: 1, numOfThoughts: 1 }, backend: createTensorBackend() });
+    const engine = new ReasonFlowEngine(loaded.model, { config: { numOfThinkers: 1, numOfThoughts: 1 } });
     const here = await engine.generate(Array.from(loaded.tokenizer.encode('4071+985=')), { maxNewTokens: 6, eosTokenIds: [] });
     await loaded.dispose();
     expect(plain.tokens).toEqual(here.tokenIds);

@@ -6,13 +6,15 @@ import { applyEmbeddingNoise, gumbelSubstitute } from './embedding-noise.js';
 import { ConfigError, ContextLengthError, ModelError, UnsupportedFeatureError } from './errors.js';
 import { fusionWeights } from './fusion.js';
 import { LogitsProcessorChain, type SamplingOptions, validateSamplingOptions } from './logits-processors.js';
+import type { EngineObserver, KvOperationEvent } from './engine-events.js';
+import { logitsToTensor } from './logits.js';
 import type { DecoderModel, DecoderSequence, StepInput } from './model.js';
 import { accumulatePathLogLikelihood, originalPathQuality } from './path-scoring.js';
 import { perturbThinker, perturbedArgmaxPosition, type Perturbation } from './perturbation.js';
 import { SeededRandom } from './random.js';
 import { ReferenceBackend } from './reference-backend.js';
 import { argmaxOf, sampleFromScores } from './sampling.js';
-import { selectThinkers } from './selection.js';
+import { MIN_DIVERSITY_WEIGHT, type Selection, selectThinkers } from './selection.js';
 import { StopChecker, type StopReason } from './stop-conditions.js';
 import { scheduleTemperatures } from './temperature-schedule.js';
 import type { Tensor, TensorBackend } from './tensor-backend.js';
@@ -100,8 +102,10 @@ export interface GenerationResult {
 
 export interface EngineOptions {
   config?: ReasonFlowConfigInput | ReasonFlowConfig;
-  /** Default: a new ReferenceBackend. */
+  /** Default: a new ReferenceBackend. The engine owns the logits; models never see the backend. */
   backend?: TensorBackend;
+  /** Hooks that see every model call the engine makes (forward passes, KV operations) and their timing. */
+  observer?: EngineObserver;
 }
 
 const DEFAULT_MAX_NEW_TOKENS = 128;
@@ -115,6 +119,7 @@ const DEFAULT_MAX_NEW_TOKENS = 128;
 export class ReasonFlowEngine {
   readonly config: ReasonFlowConfig;
   readonly backend: TensorBackend;
+  private readonly observer: EngineObserver | undefined;
 
   constructor(
     readonly model: DecoderModel,
@@ -122,6 +127,7 @@ export class ReasonFlowEngine {
   ) {
     this.config = resolveConfig(options.config ?? {});
     this.backend = options.backend ?? new ReferenceBackend();
+    this.observer = options.observer;
     if (!this.config.useTokens && model.info.embeddingSize === undefined) {
       throw new UnsupportedFeatureError(
         'Soft thoughts (useTokens: false)',
@@ -132,7 +138,7 @@ export class ReasonFlowEngine {
 
   /** Generates from `promptIds`; resolves when a stop condition (or the abort signal) ends it. */
   async generate(promptIds: readonly number[], options: GenerateOptions = {}): Promise<GenerationResult> {
-    const run = new GenerationRun(this.model, this.config, this.backend, promptIds, options);
+    const run = new GenerationRun(this.model, this.config, this.backend, promptIds, options, this.observer);
     return run.execute();
   }
 
@@ -151,6 +157,31 @@ export class ReasonFlowEngine {
   }
 }
 
+/** Step 0 and the lookahead of every thinker in one iteration. */
+interface ThinkerPaths {
+  /** Per lookahead step, each row's token (step 0 first). */
+  readonly tokens: Int32Array[];
+  /** Per lookahead step, each row's log-probability of its token. */
+  readonly logProbs: Float32Array[];
+  /** Per lookahead step, the logits tensors (step 0: perturbed log-probabilities). */
+  readonly steps: Tensor[];
+  readonly perturbations: readonly (Perturbation | undefined)[];
+  /** Each row's summed log-likelihood of its path so far. */
+  readonly rawScores: Float64Array;
+  /** Top-1 and top-2 step-0 log-probabilities per row, for the uncertainty estimate. */
+  readonly top1: Float32Array;
+  readonly top2: Float32Array;
+}
+
+/** The search's choice in one iteration. */
+interface Decision {
+  readonly quality: Float64Array | Float32Array;
+  readonly selection: Selection;
+  readonly weights: Float32Array;
+  readonly token: number;
+  readonly winner: number;
+}
+
 /** One generation's state; lives only for the duration of `execute`. */
 class GenerationRun {
   private readonly thoughts: number;
@@ -159,6 +190,12 @@ class GenerationRun {
   private readonly promptLength: number;
   private readonly maxTotalLength: number;
   private readonly maxNewTokens: number;
+  /** K > 1 rows merged into one cache (the original's mean), instead of the winner's row. */
+  private readonly mergesKv: boolean;
+  /** Path acceptance can commit the winner's verified lookahead. */
+  private readonly canAcceptPath: boolean;
+  /** Soft-thought inputs mix the top `topK` tokens; the step-0 top-k covers every thinker's rank too. */
+  private readonly topK: number;
   private readonly stop: StopChecker;
   private readonly processors: LogitsProcessorChain;
   private readonly sampler: SeededRandom;
@@ -172,6 +209,8 @@ class GenerationRun {
   private forwardSteps = 0;
   private rowsComputed = 0;
   private iterations = 0;
+  private previousAcceptanceRate: number | undefined;
+  private previousUncertainty: number | undefined;
 
   constructor(
     private readonly model: DecoderModel,
@@ -179,6 +218,7 @@ class GenerationRun {
     private readonly backend: TensorBackend,
     promptIds: readonly number[],
     private readonly options: GenerateOptions,
+    private readonly observer: EngineObserver | undefined,
   ) {
     const { vocabSize, maxSequenceLength } = model.info;
     this.vocab = vocabSize;
@@ -201,6 +241,9 @@ class GenerationRun {
     if (options.stopStrings?.length && !options.decode) {
       throw new ConfigError('decode', undefined, 'a decode function when stopStrings are given');
     }
+    this.mergesKv = config.kvMerge === 'mean' && config.topkThinkers > 1;
+    this.canAcceptPath = config.pathAcceptance && config.useTokens && !this.mergesKv;
+    this.topK = Math.min(Math.max(2, this.rows, config.useTokens ? 0 : config.softThoughtTopK), vocabSize);
     this.promptLength = promptIds.length;
     this.history = [...promptIds];
     this.maxTotalLength = maxSequenceLength;
@@ -220,8 +263,8 @@ class GenerationRun {
     const started = performance.now();
     let stopReason: StopReason | undefined;
     try {
-      this.sequence = await this.timed(() => this.model.startSequence({ rows: this.rows, backend: this.backend }));
-      if (this.config.kvMerge === 'mean' && this.config.topkThinkers > 1 && !this.sequence.mergeRows) {
+      this.sequence = await this.timed(() => this.model.startSequence({ rows: this.rows }));
+      if (this.mergesKv && !this.sequence.mergeRows) {
         throw new UnsupportedFeatureError("kvMerge: 'mean'", 'the model cannot merge cache rows (no mergeRows)');
       }
       if (this.aborted()) {
@@ -258,30 +301,73 @@ class GenerationRun {
     };
   }
 
-  private previousAcceptanceRate: number | undefined;
-  private previousUncertainty: number | undefined;
-
   /** One ReasonFlow iteration starting from the step-0 logits `logits0` (owned, disposed here). */
   private async iterate(logits0: Tensor): Promise<{ stopReason?: StopReason; next?: Tensor }> {
-    const { backend, config, rows } = this;
+    const { config } = this;
     const seq = this.sequence!;
     const iteration = this.iterations;
     const committedLength = seq.length;
     const temperatures = scheduleTemperatures(config, iteration, this.previousAcceptanceRate);
     const threshold = adaptAcceptanceThreshold(config, iteration, this.previousUncertainty, this.previousAcceptanceRate);
-    // Lookahead must fit the context: steps 1..T-1 write positions committedLength..+T-2.
-    const thoughts = Math.max(1, Math.min(this.thoughts, this.model.info.maxSequenceLength - committedLength + 1));
 
-    // Step 0: noise substitute, log-softmax, perturbation of thinkers ≥ 1.
+    const paths = this.startPaths(logits0, committedLength, threshold, temperatures);
+    if (!(await this.lookahead(paths, committedLength))) return { stopReason: 'aborted' };
+    const decision = this.decide(paths);
+    const { accepted, stopReason: committedStop } = this.commit(decision, paths, iteration);
+    let stopReason = committedStop;
+    let next = await this.followWinner(decision, paths, committedLength, accepted.length, stopReason);
+
+    const currentUncertainty = uncertainty(paths.top1, paths.top2);
+    const rate = acceptanceRate(decision.selection.combined, decision.selection.selected, threshold);
+    this.previousUncertainty = currentUncertainty;
+    this.previousAcceptanceRate = rate;
+    this.iterations++;
+    this.summary.push(Array.from(decision.selection.selected));
+
+    if (!stopReason && !next) {
+      if (this.aborted()) stopReason = 'aborted';
+      else next = await this.feed(Int32Array.of(accepted[accepted.length - 1]!), seq.length);
+    }
+    this.options.onIteration?.({
+      iteration,
+      thinkers: Array.from({ length: this.rows }, (_, r) => ({
+        row: r,
+        pathTokens: paths.tokens.map((step) => step[r]!),
+        pathLogProbs: paths.logProbs.map((step) => step[r]!),
+        rawQuality: decision.quality[r]!,
+        quality: decision.selection.quality[r]!,
+        diversity: decision.selection.diversity[r]!,
+        combined: decision.selection.combined[r]!,
+        swapped: paths.perturbations[r]?.swapped ?? false,
+      })),
+      selected: Array.from(decision.selection.selected),
+      fusionWeights: Array.from(decision.weights),
+      committed: accepted,
+      temperatures,
+      acceptanceThreshold: threshold,
+      uncertainty: currentUncertainty,
+      acceptanceRate: rate,
+      cacheLength: seq.length,
+    });
+    return { stopReason, next };
+  }
+
+  /** Step 0: noise substitute, log-softmax, and the perturbation of thinkers ≥ 1. */
+  private startPaths(
+    logits0: Tensor,
+    committedLength: number,
+    threshold: number,
+    temperatures: readonly [number, number],
+  ): ThinkerPaths {
+    const { backend, config, rows, topK: k } = this;
     if (rows > 1 && config.noiseScale > 0 && this.model.info.embeddingSize === undefined) {
       const { scales, seeds } = gumbelSubstitute(rows, committedLength, config.noiseScale, config.seed);
       backend.addGumbelNoise(logits0, scales, seeds);
     }
     backend.logSoftmax(logits0);
-    const k = Math.min(Math.max(2, rows, this.config.useTokens ? 0 : config.softThoughtTopK), this.vocab);
     const top = backend.topK(logits0, k);
-    const pathTokens: Int32Array[] = [new Int32Array(rows)];
-    const pathLogProbs: Float32Array[] = [new Float32Array(rows)];
+    const tokens = new Int32Array(rows);
+    const logProbs = new Float32Array(rows);
     const perturbations: (Perturbation | undefined)[] = [];
     const top1 = new Float32Array(rows);
     const top2 = new Float32Array(rows);
@@ -293,132 +379,120 @@ class GenerationRun {
       const p = r > 0 ? perturbThinker(r, values, indices, threshold, temperatures[0], temperatures[1]) : undefined;
       perturbations.push(p);
       const position = perturbedArgmaxPosition(r, values, p);
-      pathTokens[0]![r] = indices[position]!;
-      pathLogProbs[0]![r] = values[position]!;
+      tokens[r] = indices[position]!;
+      logProbs[r] = values[position]!;
     }
     this.applyPerturbations(logits0, perturbations);
-    // Soft thoughts mix the perturbed step-0 distribution's top tokens.
-    const softTop = config.useTokens ? undefined : backend.topK(logits0, k);
     const rawScores = new Float64Array(rows);
-    accumulatePathLogLikelihood(rawScores, pathLogProbs[0]!);
+    accumulatePathLogLikelihood(rawScores, logProbs);
+    return { tokens: [tokens], logProbs: [logProbs], steps: [logits0], perturbations, rawScores, top1, top2 };
+  }
 
-    // Lookahead steps 1..T-1, batched over the rows. Step tensors stay alive until the commit: the
-    // original's scoring reads them, and path acceptance reuses the winner's last accepted step.
-    const canAcceptPath =
-      config.pathAcceptance && config.useTokens && !(config.kvMerge === 'mean' && config.topkThinkers > 1);
+  /**
+   * Lookahead steps 1..T-1, batched over the rows. Step tensors stay alive until the commit: the
+   * original's scoring reads them, and path acceptance reuses the winner's last accepted step.
+   * Returns false when aborted.
+   */
+  private async lookahead(paths: ThinkerPaths, committedLength: number): Promise<boolean> {
+    const { backend, config } = this;
+    // Lookahead must fit the context: steps 1..T-1 write positions committedLength..+T-2.
+    const thoughts = Math.max(1, Math.min(this.thoughts, this.model.info.maxSequenceLength - committedLength + 1));
     // A lone thinker's lookahead only serves acceptance: stop at its first unconfident token.
-    const stopAtUnconfident = canAcceptPath && rows === 1;
-    const steps: Tensor[] = [logits0];
-    let softTopPrevious = softTop;
+    const stopAtUnconfident = this.canAcceptPath && this.rows === 1;
     const lastStep = stopAtUnconfident ? Math.min(thoughts, this.maxNewTokens - this.generated.length) : thoughts;
+    // Soft thoughts mix the perturbed step-0 distribution's top tokens.
+    let softTop = config.useTokens ? undefined : backend.topK(paths.steps[0]!, this.topK);
     for (let t = 1; t < lastStep; t++) {
-      if (this.aborted()) return { stopReason: 'aborted' };
-      const input = config.useTokens
-        ? this.tokenInput(pathTokens[t - 1]!)
-        : await this.softThoughtInput(softTopPrevious!, k);
+      if (this.aborted()) return false;
+      const input = config.useTokens ? this.tokenInput(paths.tokens[t - 1]!) : await this.softThoughtInput(softTop!);
       const logits = await this.forward(input);
-      steps.push(logits);
+      paths.steps.push(logits);
       const greedy = backend.greedyLogProbs(logits);
-      pathTokens.push(greedy.indices);
-      pathLogProbs.push(greedy.values);
-      accumulatePathLogLikelihood(rawScores, greedy.values);
+      paths.tokens.push(greedy.indices);
+      paths.logProbs.push(greedy.values);
+      accumulatePathLogLikelihood(paths.rawScores, greedy.values);
       if (!config.useTokens && t + 1 < thoughts) {
         backend.logSoftmax(logits);
-        softTopPrevious = backend.topK(logits, k);
+        softTop = backend.topK(logits, this.topK);
       }
       if (stopAtUnconfident && greedy.values[0]! < config.pathAcceptanceLogProb) break;
     }
+    return true;
+  }
 
-    // Scoring, selection, fusion.
-    const quality =
-      config.pathScoring === 'original' ? originalPathQuality(backend, steps, pathTokens, rows) : rawScores;
-    const cosine =
-      rows > 1 && config.diversityWeight >= 0.001 ? backend.probabilityCosineSimilarity(logits0) : undefined;
+  /** Scoring, selection, fusion, and the token to commit. */
+  private decide(paths: ThinkerPaths): Decision {
+    const { backend, config, rows } = this;
+    const logits0 = paths.steps[0]!;
+    const quality = config.pathScoring === 'original' ? originalPathQuality(backend, paths.steps, paths.tokens, rows) : paths.rawScores;
+    const cosine = rows > 1 && config.diversityWeight >= MIN_DIVERSITY_WEIGHT ? backend.probabilityCosineSimilarity(logits0) : undefined;
     const selection = selectThinkers(quality, cosine, config.diversityWeight, config.topkThinkers);
     const weights = fusionWeights(selection.combined, selection.selected);
     backend.mixLogProbs(logits0, selection.selected, weights, this.fused);
     this.processors.apply(this.fused, this.history);
     const token = this.options.doSample ? sampleFromScores(this.fused, this.sampler.next()) : argmaxOf(this.fused);
+    return { quality, selection, weights, token, winner: selection.selected[0]! };
+  }
 
-    // Commit: the token, plus (path acceptance) the winner's confident verified continuation.
-    const winner = selection.selected[0]!;
+  /** Commits the token, plus (path acceptance) the winner's confident verified continuation. */
+  private commit(decision: Decision, paths: ThinkerPaths, iteration: number): { accepted: number[]; stopReason?: StopReason } {
+    const { token, winner } = decision;
     const committed = [token];
-    const followsWinner = canAcceptPath && token === pathTokens[0]![winner];
-    if (followsWinner) {
-      for (let t = 1; t < pathTokens.length; t++) {
-        if (pathLogProbs[t]![winner]! < config.pathAcceptanceLogProb) break;
-        committed.push(pathTokens[t]![winner]!);
+    if (this.followsWinnerPath(decision, paths)) {
+      for (let t = 1; t < paths.tokens.length; t++) {
+        if (paths.logProbs[t]![winner]! < this.config.pathAcceptanceLogProb) break;
+        committed.push(paths.tokens[t]![winner]!);
       }
     }
-    let stopReason: StopReason | undefined;
     const accepted: number[] = [];
     for (const id of committed) {
       accepted.push(id);
       this.generated.push(id);
       this.history.push(id);
       this.options.onToken?.({ tokenId: id, index: this.generated.length - 1, iteration });
-      stopReason = this.stop.check(this.generated);
-      if (stopReason) break;
-      if (this.history.length >= this.maxTotalLength) {
-        stopReason = 'max-length';
-        break;
-      }
+      const stopReason = this.stop.check(this.generated) ?? (this.history.length >= this.maxTotalLength ? 'max-length' : undefined);
+      if (stopReason) return { accepted, stopReason };
     }
+    return { accepted };
+  }
 
-    // The cache follows the winner and keeps exactly the committed prefix. When the winner's
-    // lookahead already fed the last accepted token (path acceptance), its cache holds the whole
-    // committed prefix and its next step's logits are the next distribution: no feed is needed.
-    const m = accepted.length;
-    const reuse = followsWinner && !stopReason && m < steps.length;
+  private followsWinnerPath(decision: Decision, paths: ThinkerPaths): boolean {
+    return this.canAcceptPath && decision.token === paths.tokens[0]![decision.winner];
+  }
+
+  /**
+   * The cache follows the winner and keeps exactly the committed prefix. When the winner's lookahead
+   * already fed the last accepted token (path acceptance), its cache holds the whole committed prefix
+   * and its next step's logits are the next distribution: they are returned, and no feed is needed.
+   */
+  private async followWinner(
+    decision: Decision,
+    paths: ThinkerPaths,
+    committedLength: number,
+    acceptedCount: number,
+    stopReason: StopReason | undefined,
+  ): Promise<Tensor | undefined> {
+    const { rows } = this;
+    const seq = this.sequence!;
+    const m = acceptedCount;
+    const reuse = this.followsWinnerPath(decision, paths) && !stopReason && m < paths.steps.length;
     const keptLength = committedLength + m - (reuse ? 0 : 1);
-    await this.timed(() => seq.truncate(keptLength));
+    await this.kvOperation('truncate', () => seq.truncate(keptLength));
     if (rows > 1) {
-      if (config.kvMerge === 'mean' && config.topkThinkers > 1) {
-        await this.timed(() => seq.mergeRows!(selection.selected, weights));
+      if (this.mergesKv) {
+        await this.kvOperation('mergeRows', () => seq.mergeRows!(decision.selection.selected, decision.weights));
       } else {
-        await this.timed(() => seq.selectRows(new Int32Array(rows).fill(winner)));
+        await this.kvOperation('selectRows', () => seq.selectRows(new Int32Array(rows).fill(decision.winner)));
       }
     }
     let next: Tensor | undefined;
     if (reuse) {
-      next = rows === 1 ? steps[m]! : backend.gatherRows(steps[m]!, new Int32Array(rows).fill(winner));
+      const step = paths.steps[m]!;
+      next = rows === 1 ? step : this.backend.gatherRows(step, new Int32Array(rows).fill(decision.winner));
       this.live.add(next);
     }
-    for (const t of steps) if (t !== next) this.release(t);
-
-    const currentUncertainty = uncertainty(top1, top2);
-    const rate = acceptanceRate(selection.combined, selection.selected, threshold);
-    this.previousUncertainty = currentUncertainty;
-    this.previousAcceptanceRate = rate;
-    this.iterations++;
-    this.summary.push(Array.from(selection.selected));
-
-    if (!stopReason && !next) {
-      if (this.aborted()) stopReason = 'aborted';
-      else next = await this.feed(Int32Array.of(accepted[m - 1]!), keptLength);
-    }
-    this.options.onIteration?.({
-      iteration,
-      thinkers: Array.from({ length: rows }, (_, r) => ({
-        row: r,
-        pathTokens: pathTokens.map((step) => step[r]!),
-        pathLogProbs: pathLogProbs.map((step) => step[r]!),
-        rawQuality: quality[r]!,
-        quality: selection.quality[r]!,
-        diversity: selection.diversity[r]!,
-        combined: selection.combined[r]!,
-        swapped: perturbations[r]?.swapped ?? false,
-      })),
-      selected: Array.from(selection.selected),
-      fusionWeights: Array.from(weights),
-      committed: accepted,
-      temperatures,
-      acceptanceThreshold: threshold,
-      uncertainty: currentUncertainty,
-      acceptanceRate: rate,
-      cacheLength: seq.length,
-    });
-    return { stopReason, next };
+    for (const t of paths.steps) if (t !== next) this.release(t);
+    return next;
   }
 
   /** Writes the perturbed entries of every thinker ≥ 1 into the step-0 log-probabilities. */
@@ -471,8 +545,8 @@ class GenerationRun {
   }
 
   /** Soft thought: each row's input is the probability-weighted mix of its top-k token embeddings. */
-  private async softThoughtInput(top: { indices: Int32Array; values: Float32Array }, k: number): Promise<StepInput> {
-    const { rows, model } = this;
+  private async softThoughtInput(top: { indices: Int32Array; values: Float32Array }): Promise<StepInput> {
+    const { rows, model, topK: k } = this;
     const width = model.info.embeddingSize!;
     const tokenEmbeddings = await this.timed(() => model.embedTokens!(top.indices));
     const embeddings = new Float32Array(rows * width);
@@ -490,15 +564,21 @@ class GenerationRun {
 
   private async forward(input: StepInput): Promise<Tensor> {
     const seq = this.sequence!;
-    const logits = await this.timed(() => seq.forward(input));
+    const cacheLength = seq.length;
+    const start = performance.now();
+    const logits = await this.timed(async () => logitsToTensor(this.backend, await seq.forward(input), this.rows, this.vocab));
     this.live.add(logits);
     this.forwardSteps++;
     this.rowsComputed += this.rows * input.tokensPerRow;
-    const [r, v] = logits.dims;
-    if (r !== this.rows || v !== this.vocab) {
-      throw new ModelError(`Model returned logits of shape [${r}, ${v}], expected [${this.rows}, ${this.vocab}].`);
-    }
+    this.observer?.onForward?.({ rows: this.rows, positions: input.tokensPerRow, cacheLength, durationMs: performance.now() - start });
     return logits;
+  }
+
+  private async kvOperation(operation: KvOperationEvent['operation'], work: () => Promise<void>): Promise<void> {
+    const start = performance.now();
+    await this.timed(work);
+    const seq = this.sequence!;
+    this.observer?.onKvOperation?.({ operation, rows: seq.rows, cacheLength: seq.length, durationMs: performance.now() - start });
   }
 
   private release(tensor: Tensor): void {

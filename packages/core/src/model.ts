@@ -1,5 +1,3 @@
-import type { Tensor, TensorBackend } from './tensor-backend.js';
-
 /** What a model can do; the engine checks it before using optional features. */
 export interface DecoderModelInfo {
   readonly vocabSize: number;
@@ -24,21 +22,46 @@ export type StepInput =
       readonly tokensPerRow: number;
     };
 
+/** Last-position logits of every row, `[rows, vocab]` row-major, in host memory. */
+export interface HostLogits {
+  readonly location: 'cpu';
+  readonly dims: readonly [rows: number, vocab: number];
+  /** Handed over to the caller: the model must not touch it again. */
+  readonly data: Float32Array;
+}
+
+/** Where device logits live; the names of onnxruntime's tensor data locations other than `cpu`. */
+export type DeviceLocation = 'cpu-pinned' | 'gpu-buffer' | 'ml-tensor' | 'texture';
+
+/**
+ * Logits that live on a device (e.g. onnxruntime's `gpu-buffer` tensors). A tensor backend that works
+ * on that location may adopt them as they are; any other caller downloads them.
+ */
+export interface DeviceLogits {
+  readonly location: DeviceLocation;
+  readonly dims: readonly [rows: number, vocab: number];
+  /** The runtime's own tensor, for a backend that works on this location. */
+  readonly handle: unknown;
+  /** Copies the values to the host. */
+  download(): Promise<Float32Array>;
+  /** Releases the device memory. Idempotent. */
+  dispose(): void;
+}
+
+/** What `DecoderSequence.forward` returns; the caller owns it (and disposes device logits). */
+export type Logits = HostLogits | DeviceLogits;
+
 /**
  * The key/value state of a batch of rows that share one length. ReasonFlow's rows ("thinkers") start
  * from the same prompt, explore different continuations, and are re-aligned by `selectRows` and
- * `truncate` after each iteration.
+ * `truncate` after each iteration. Calls on one sequence are made one at a time.
  */
 export interface DecoderSequence {
   readonly rows: number;
   /** Positions held in the cache (identical for every row). */
   readonly length: number;
-  /**
-   * Appends `input.tokensPerRow` positions to every row and returns the logits of each row's last
-   * position as a `[rows, vocab]` tensor of the backend given to `startSequence`. The caller owns the
-   * returned tensor and disposes it.
-   */
-  forward(input: StepInput): Promise<Tensor>;
+  /** Appends `input.tokensPerRow` positions to every row and returns each row's last-position logits. */
+  forward(input: StepInput): Promise<Logits>;
   /** Re-forms the batch: new row r takes the state of old row `sourceRows[r]` (length = rows). */
   selectRows(sourceRows: Int32Array): Promise<void>;
   /**
@@ -52,14 +75,28 @@ export interface DecoderSequence {
   dispose(): Promise<void>;
 }
 
+/** Runtime resources a model holds, for leak checks and dashboards. */
+export interface ModelResources {
+  /** Runtime sessions (e.g. ONNX inference sessions) not yet released. */
+  readonly sessions: number;
+  /** Runtime tensors the model holds (KV caches of live sequences, ...). */
+  readonly tensors: number;
+  /** Sequences started and not yet disposed. */
+  readonly sequences: number;
+}
+
 /** A decoder-only language model, as the engine sees it: no files, sessions or runtime names. */
 export interface DecoderModel {
   readonly info: DecoderModelInfo;
-  /** Starts an empty sequence of `rows` rows whose logits are created with `backend`. */
-  startSequence(options: { rows: number; backend: TensorBackend }): Promise<DecoderSequence>;
+  /** Starts an empty sequence of `rows` rows. */
+  startSequence(options: { readonly rows: number }): Promise<DecoderSequence>;
   /**
    * Input embeddings of `tokens` (`tokens.length × embeddingSize`). Present exactly when
    * `info.embeddingSize` is defined.
    */
   embedTokens?(tokens: Int32Array): Promise<Float32Array>;
+  /** Live runtime resources; optional, but the conformance suite checks them when present. */
+  resources?(): Promise<ModelResources>;
+  /** Releases the model and everything it holds. Idempotent. */
+  dispose?(): Promise<void>;
 }

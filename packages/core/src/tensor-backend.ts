@@ -1,3 +1,5 @@
+import type { DeviceLogits } from './model.js';
+
 /**
  * The operations ReasonFlow needs on logits-sized data, over an opaque tensor type so that a GPU
  * backend can keep the data on its device. Every op works on 2-D `[rows, vocab]` tensors; results that
@@ -25,6 +27,11 @@ export interface TensorBackend {
 
   /** Wraps host data as a tensor. Takes ownership of `data`: the caller must not reuse it. */
   fromHost(data: Float32Array, dims: readonly [number, number]): Tensor;
+  /**
+   * Adopts logits that live on a device when this backend works on their location (taking ownership);
+   * returns undefined otherwise, and the engine downloads them.
+   */
+  fromDevice?(logits: DeviceLogits): Tensor | undefined;
   /** Copies a tensor's contents into host memory. */
   toHost(tensor: Tensor): Float32Array;
   dispose(tensor: Tensor): void;

@@ -4,9 +4,9 @@ import {
   type DecoderModelInfo,
   type DecoderSequence,
   ModelError,
+  type HostLogits,
+  type ModelResources,
   type StepInput,
-  type Tensor,
-  type TensorBackend,
   UnsupportedFeatureError,
 } from '@reasonflow/core';
 import { float32ToFloat16Bits, toFloat32 } from './float16.js';
@@ -96,15 +96,18 @@ export class OnnxDecoderModel implements DecoderModel {
   get liveSequences(): number {
     return this.sequences.size;
   }
+  async resources(): Promise<ModelResources> {
+    return { sessions: this.liveSessionCount, tensors: this.tracker.live, sequences: this.sequences.size };
+  }
   /** The graphs the model runs, e.g. `['onnx/model.onnx']`. */
   get files(): string[] {
     return [this.parts.tokenGraph, this.parts.embedsGraph, this.parts.embedGraph].filter((g) => g !== undefined).map((g) => g.file);
   }
 
-  async startSequence(options: { rows: number; backend: TensorBackend }): Promise<OnnxDecoderSequence> {
+  async startSequence(options: { readonly rows: number }): Promise<OnnxDecoderSequence> {
     this.assertLive();
     if (!Number.isSafeInteger(options.rows) || options.rows < 1) throw new RangeError(`rows must be an integer ≥ 1, got ${options.rows}`);
-    const sequence = new OnnxDecoderSequence(this, this.parts, options.rows, options.backend, () => this.sequences.delete(sequence));
+    const sequence = new OnnxDecoderSequence(this, this.parts, options.rows, () => this.sequences.delete(sequence));
     this.sequences.add(sequence);
     return sequence;
   }
@@ -194,7 +197,6 @@ export class OnnxDecoderSequence implements DecoderSequence {
     private readonly model: OnnxDecoderModel,
     private readonly parts: DecoderParts,
     rows: number,
-    private readonly backend: TensorBackend,
     private readonly onDispose: () => void,
   ) {
     this.currentRows = rows;
@@ -210,7 +212,7 @@ export class OnnxDecoderSequence implements DecoderSequence {
     return this.currentLength;
   }
 
-  forward(input: StepInput): Promise<Tensor> {
+  forward(input: StepInput): Promise<HostLogits> {
     return this.serial(() => this.forwardNow(input));
   }
 
@@ -220,7 +222,7 @@ export class OnnxDecoderSequence implements DecoderSequence {
    * ids in this and every later step. Rows then continue together as usual. Needs a graph that honours
    * `attention_mask` (Hugging Face exports do). Returns last-position logits like `forward`.
    */
-  prefill(prompts: readonly Int32Array[], padTokenId = 0): Promise<Tensor> {
+  prefill(prompts: readonly Int32Array[], padTokenId = 0): Promise<HostLogits> {
     return this.serial(async () => {
       this.assertLive();
       if (this.currentLength !== 0) throw new RangeError('prefill needs an empty sequence');
@@ -354,112 +356,137 @@ export class OnnxDecoderSequence implements DecoderSequence {
     this.rowMap = null;
   }
 
-  private async forwardNow(input: StepInput): Promise<Tensor> {
+  private async forwardNow(input: StepInput): Promise<HostLogits> {
     this.assertLive();
     const n = input.tokensPerRow;
-    const rows = this.currentRows;
     if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`tokensPerRow must be an integer ≥ 1, got ${n}`);
     const max = this.model.info.maxSequenceLength;
     if (this.currentLength + n > max) {
       throw new ContextLengthError(this.currentLength + n, max, `forward of ${n} position(s) per row at length ${this.currentLength}`);
     }
-    const { runtime } = this.parts;
-    let graph: DecoderGraph;
-    let mainInput: OrtTensor;
-    if (input.kind === 'tokens') {
-      if (input.tokens.length !== rows * n) {
-        throw new RangeError(`expected ${rows} × ${n} tokens, got ${input.tokens.length}`);
-      }
-      const vocab = this.model.info.vocabSize;
-      for (const t of input.tokens) if (t < 0 || t >= vocab) throw new RangeError(`token id ${t} out of range [0, ${vocab})`);
-      if (this.parts.tokenGraph === undefined) {
-        // Only the inputs_embeds pair: embed, then run the embeddings decoder.
-        const embeddings = await this.model.embedTokens!(input.tokens);
-        return this.forwardNow({ kind: 'embeddings', embeddings, tokensPerRow: n });
-      }
-      graph = this.parts.tokenGraph;
-      mainInput = intTensor(runtime, graph.inputType as IntType, input.tokens, [rows, n]);
-    } else {
-      const width = this.model.info.embeddingSize;
-      if (this.parts.embedsGraph === undefined || width === undefined) {
-        throw new UnsupportedFeatureError(
-          'soft thoughts / inputs_embeds',
-          'the model folder has no onnx/embed_tokens.onnx + onnx/decoder_model_merged.onnx pair (its decoder takes input_ids only)',
-        );
-      }
-      if (input.embeddings.length !== rows * n * width) {
-        throw new RangeError(`expected ${rows} × ${n} × ${width} embedding values, got ${input.embeddings.length}`);
-      }
-      graph = this.parts.embedsGraph;
-      mainInput = floatTensor(runtime, graph.inputType as FloatType, input.embeddings, [rows, n, width]);
+    if (input.kind === 'tokens' && this.parts.tokenGraph === undefined) {
+      // Only the inputs_embeds pair: embed, then run the embeddings decoder.
+      this.checkTokens(input.tokens, n);
+      const embeddings = await this.model.embedTokens!(input.tokens);
+      return this.forwardNow({ kind: 'embeddings', embeddings, tokensPerRow: n });
     }
-
     const tracker = this.model.tracker;
-    const created: OrtTensor[] = [tracker.adopt(mainInput)];
+    const { graph, tensor } = this.mainInput(input);
+    const created: OrtTensor[] = [tracker.adopt(tensor)];
     try {
       await this.materialize();
-      const length = this.currentLength;
-      const feeds: Record<string, OrtTensor> = { [graph.input]: mainInput };
-      const total = length + n;
-      const padding = this.padding;
-      const mask =
-        padding === null
-          ? graph.maskType === 'int64'
-            ? new runtime.Tensor('int64', new BigInt64Array(rows * total).fill(1n), [rows, total])
-            : new runtime.Tensor('int32', new Int32Array(rows * total).fill(1), [rows, total])
-          : filledIntTensor(runtime, graph.maskType, (i) => (i % total < padding[Math.floor(i / total)]! ? 0 : 1), rows * total, [rows, total]);
-      feeds.attention_mask = created[created.push(tracker.adopt(mask)) - 1]!;
-      if (graph.positionIdsType !== undefined) {
-        // Positions count real tokens only: a row with p padding positions starts at 0 after them.
-        const position = (i: number): number => Math.max(0, length + (i % n) - (padding?.[Math.floor(i / n)] ?? 0));
-        const positions = filledIntTensor(runtime, graph.positionIdsType, position, rows * n, [rows, n]);
-        feeds.position_ids = created[created.push(tracker.adopt(positions)) - 1]!;
-      }
-      if (graph.hasUseCacheBranch) {
-        feeds.use_cache_branch = created[created.push(tracker.adopt(new runtime.Tensor('bool', Uint8Array.of(length > 0 ? 1 : 0), [1]))) - 1]!;
-      }
-      if (this.past === null) {
-        const { numKeyValueHeads, headDim } = this.parts.config;
-        const empty =
-          graph.kvType === 'float16'
-            ? new runtime.Tensor('float16', new Uint16Array(0), [rows, numKeyValueHeads, 0, headDim])
-            : new runtime.Tensor('float32', new Float32Array(0), [rows, numKeyValueHeads, 0, headDim]);
-        created.push(tracker.adopt(empty));
-        for (let i = 0; i < graph.numLayers; i++) {
-          feeds[`past_key_values.${i}.key`] = empty;
-          feeds[`past_key_values.${i}.value`] = empty;
-        }
-      } else {
-        for (let i = 0; i < graph.numLayers; i++) {
-          feeds[`past_key_values.${i}.key`] = this.past[2 * i]!;
-          feeds[`past_key_values.${i}.value`] = this.past[2 * i + 1]!;
-        }
-      }
+      const feeds = this.feeds(graph, tensor, n, created);
       let results: Record<string, OrtTensor>;
       try {
         results = (await graph.session.run(feeds, graph.fetches as string[])) as Record<string, OrtTensor>;
       } catch (error) {
         throw new ModelError(`${graph.file}: forward pass failed: ${(error as Error).message}`, undefined, { cause: error });
       }
-      const logits = results.logits!;
-      const present = graph.fetches.slice(1).map((name) => tracker.adopt(results[name]!));
-      let last: Float32Array;
-      try {
-        last = lastPositionLogits(logits, rows, graph.file, this.model.info.vocabSize);
-      } catch (error) {
-        for (const t of present) tracker.release(t);
-        throw error;
-      } finally {
-        logits.dispose?.();
-      }
-      if (this.past !== null) for (const t of this.past) tracker.release(t);
-      this.past = present;
-      this.currentLength = length + n;
-      this.physicalLength = this.currentLength;
-      return this.backend.fromHost(last, [rows, this.model.info.vocabSize]);
+      return this.keepOutputs(graph, results, n);
     } finally {
       for (const t of created) tracker.release(t);
     }
+  }
+
+  private checkTokens(tokens: Int32Array, n: number): void {
+    if (tokens.length !== this.currentRows * n) {
+      throw new RangeError(`expected ${this.currentRows} × ${n} tokens, got ${tokens.length}`);
+    }
+    const vocab = this.model.info.vocabSize;
+    for (const t of tokens) if (t < 0 || t >= vocab) throw new RangeError(`token id ${t} out of range [0, ${vocab})`);
+  }
+
+  /** The graph that takes `input` and its main input tensor (ids or embeddings). */
+  private mainInput(input: StepInput): { graph: DecoderGraph; tensor: OrtTensor } {
+    const { runtime } = this.parts;
+    const rows = this.currentRows;
+    const n = input.tokensPerRow;
+    if (input.kind === 'tokens') {
+      this.checkTokens(input.tokens, n);
+      const graph = this.parts.tokenGraph!;
+      return { graph, tensor: intTensor(runtime, graph.inputType as IntType, input.tokens, [rows, n]) };
+    }
+    const width = this.model.info.embeddingSize;
+    if (this.parts.embedsGraph === undefined || width === undefined) {
+      throw new UnsupportedFeatureError(
+        'soft thoughts / inputs_embeds',
+        'the model folder has no onnx/embed_tokens.onnx + onnx/decoder_model_merged.onnx pair (its decoder takes input_ids only)',
+      );
+    }
+    if (input.embeddings.length !== rows * n * width) {
+      throw new RangeError(`expected ${rows} × ${n} × ${width} embedding values, got ${input.embeddings.length}`);
+    }
+    const graph = this.parts.embedsGraph;
+    return { graph, tensor: floatTensor(runtime, graph.inputType as FloatType, input.embeddings, [rows, n, width]) };
+  }
+
+  /** Every feed of one forward pass besides the main input; tensors it creates go to `created`. */
+  private feeds(graph: DecoderGraph, main: OrtTensor, n: number, created: OrtTensor[]): Record<string, OrtTensor> {
+    const { runtime } = this.parts;
+    const tracker = this.model.tracker;
+    const adopt = (tensor: OrtTensor): OrtTensor => {
+      created.push(tracker.adopt(tensor));
+      return tensor;
+    };
+    const rows = this.currentRows;
+    const length = this.currentLength;
+    const total = length + n;
+    const padding = this.padding;
+    const feeds: Record<string, OrtTensor> = { [graph.input]: main };
+    feeds.attention_mask = adopt(
+      padding === null
+        ? graph.maskType === 'int64'
+          ? new runtime.Tensor('int64', new BigInt64Array(rows * total).fill(1n), [rows, total])
+          : new runtime.Tensor('int32', new Int32Array(rows * total).fill(1), [rows, total])
+        : filledIntTensor(runtime, graph.maskType, (i) => (i % total < padding[Math.floor(i / total)]! ? 0 : 1), rows * total, [rows, total]),
+    );
+    if (graph.positionIdsType !== undefined) {
+      // Positions count real tokens only: a row with p padding positions starts at 0 after them.
+      const position = (i: number): number => Math.max(0, length + (i % n) - (padding?.[Math.floor(i / n)] ?? 0));
+      feeds.position_ids = adopt(filledIntTensor(runtime, graph.positionIdsType, position, rows * n, [rows, n]));
+    }
+    if (graph.hasUseCacheBranch) {
+      feeds.use_cache_branch = adopt(new runtime.Tensor('bool', Uint8Array.of(length > 0 ? 1 : 0), [1]));
+    }
+    let past = this.past;
+    if (past === null) {
+      const { numKeyValueHeads, headDim } = this.parts.config;
+      const dims = [rows, numKeyValueHeads, 0, headDim];
+      const empty = adopt(
+        graph.kvType === 'float16'
+          ? new runtime.Tensor('float16', new Uint16Array(0), dims)
+          : new runtime.Tensor('float32', new Float32Array(0), dims),
+      );
+      past = new Array<OrtTensor>(2 * graph.numLayers).fill(empty);
+    }
+    for (let i = 0; i < graph.numLayers; i++) {
+      feeds[`past_key_values.${i}.key`] = past[2 * i]!;
+      feeds[`past_key_values.${i}.value`] = past[2 * i + 1]!;
+    }
+    return feeds;
+  }
+
+  /** Keeps the `present` tensors as the new cache and returns the last position's logits. */
+  private keepOutputs(graph: DecoderGraph, results: Record<string, OrtTensor>, n: number): HostLogits {
+    const tracker = this.model.tracker;
+    const rows = this.currentRows;
+    const vocab = this.model.info.vocabSize;
+    const logits = results.logits!;
+    const present = graph.fetches.slice(1).map((name) => tracker.adopt(results[name]!));
+    let last: Float32Array;
+    try {
+      last = lastPositionLogits(logits, rows, graph.file, vocab);
+    } catch (error) {
+      for (const t of present) tracker.release(t);
+      throw error;
+    } finally {
+      logits.dispose?.();
+    }
+    if (this.past !== null) for (const t of this.past) tracker.release(t);
+    this.past = present;
+    this.currentLength += n;
+    this.physicalLength = this.currentLength;
+    return { location: 'cpu', dims: [rows, vocab], data: last };
   }
 }
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ModelError, ReferenceBackend } from '@reasonflow/core';
+import { ModelError } from '@reasonflow/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchFileSource, loadModelFolder } from '../src/index.js';
 import { cpuSessionOptions, ort, toyFiles } from './fixtures.js';
@@ -32,11 +32,9 @@ describe('fetchFileSource (a model folder over HTTP, as in a browser)', () => {
     expect(await source.exists('config.json')).toBe(true);
     expect(await source.exists('onnx/embed_tokens.onnx')).toBe(false);
     const loaded = await loadModelFolder(source, { runtime: ort, sessionOptions: cpuSessionOptions });
-    const backend = new ReferenceBackend();
-    const seq = await loaded.model.startSequence({ rows: 1, backend });
+    const seq = await loaded.model.startSequence({ rows: 1 });
     const t = await seq.forward({ kind: 'tokens', tokens: Int32Array.of(5, 6), tokensPerRow: 2 });
     expect(t.dims).toEqual([1, 40]);
-    backend.dispose(t);
     await loaded.dispose();
   });
 

@@ -1,25 +1,23 @@
-import type { DecoderModel, DecoderSequence, TensorBackend } from '@reasonflow/core';
-import { ReferenceBackend } from '@reasonflow/core';
+import type { DecoderModel, DecoderSequence } from '@reasonflow/core';
+import { logitsToHost } from '@reasonflow/core';
 
 /** Logits of every row after feeding each row's whole history at once to a fresh sequence (no cache reuse). */
-export async function recompute(model: DecoderModel, histories: readonly number[][], backend: TensorBackend): Promise<Float32Array> {
+export async function recompute(model: DecoderModel, histories: readonly number[][]): Promise<Float32Array> {
   const rows = histories.length;
   const len = histories[0]!.length;
-  const seq = await model.startSequence({ rows, backend });
+  const seq = await model.startSequence({ rows });
   try {
     const t = await seq.forward({ kind: 'tokens', tokens: Int32Array.from(histories.flat()), tokensPerRow: len });
-    const out = backend.toHost(t);
-    backend.dispose(t);
+    const out = await logitsToHost(t);
     return out;
   } finally {
     await seq.dispose();
   }
 }
 
-export async function step(seq: DecoderSequence, backend: TensorBackend, tokens: number[][]): Promise<Float32Array> {
+export async function step(seq: DecoderSequence, tokens: number[][]): Promise<Float32Array> {
   const t = await seq.forward({ kind: 'tokens', tokens: Int32Array.from(tokens.flat()), tokensPerRow: tokens[0]!.length });
-  const out = backend.toHost(t);
-  backend.dispose(t);
+  const out = await logitsToHost(t);
   return out;
 }
 
@@ -47,19 +45,18 @@ export function argmaxRows(logits: Float32Array, rows: number): number[] {
  * Returns the largest difference seen.
  */
 export async function cacheEquivalenceScenario(model: DecoderModel, prompts: number[][], tokenRange: [number, number]): Promise<number> {
-  const backend = new ReferenceBackend();
   const rows = prompts.length;
   const histories = prompts.map((p) => [...p]);
-  const seq = await model.startSequence({ rows, backend });
+  const seq = await model.startSequence({ rows });
   let worst = 0;
   const check = async (cached: Float32Array): Promise<void> => {
-    const fresh = await recompute(model, histories, backend);
+    const fresh = await recompute(model, histories);
     worst = Math.max(worst, maxAbsDiff(cached, fresh));
   };
   const [lo, hi] = tokenRange;
   const pick = (logits: Float32Array): number[] => argmaxRows(logits, rows).map((t, r) => lo + ((t + r * 7) % (hi - lo)));
   try {
-    let logits = await step(seq, backend, prompts);
+    let logits = await step(seq, prompts);
     await check(logits);
     for (let iteration = 0; iteration < 4; iteration++) {
       const committed = seq.length;
@@ -69,7 +66,7 @@ export async function cacheEquivalenceScenario(model: DecoderModel, prompts: num
         next.forEach((t, r) => {
           histories[r]!.push(t);
         });
-        logits = await step(seq, backend, next.map((t) => [t]));
+        logits = await step(seq, next.map((t) => [t]));
         await check(logits);
       }
       // Roll back to the committed prefix plus one token, then re-form the rows.
@@ -88,7 +85,7 @@ export async function cacheEquivalenceScenario(model: DecoderModel, prompts: num
       next.forEach((t, r) => {
         histories[r]!.push(...t);
       });
-      logits = await step(seq, backend, next);
+      logits = await step(seq, next);
       await check(logits);
     }
   } finally {

@@ -4,7 +4,7 @@
  * over HTTP (relative URLs resolve against the page or worker).
  */
 import { ConfigError } from '@reasonflow/core';
-import { createTensorBackend, type FileProgress, loadModel, type WebLoadedModel } from '@reasonflow/backend-webgpu';
+import { type FileProgress, loadModel, type WebLoadedModel } from '@reasonflow/backend-webgpu';
 import { type Device, type LoadedReasonFlowModel, type ModelLoader, setPlatformModelLoader } from './reasonflow.js';
 
 export interface BrowserLoaderOptions {
@@ -32,7 +32,6 @@ export function browserModelLoader(extra: BrowserLoaderOptions = {}): ModelLoade
       model: loaded.model,
       tokenizer: loaded.tokenizer,
       executionProvider: loaded.executionProvider,
-      backend: createTensorBackend(),
       dispose: () => loaded.dispose(),
     };
   };

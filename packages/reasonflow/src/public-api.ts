@@ -6,6 +6,7 @@ export {
   type FromPretrainedOptions,
   type GenerateThoughtsOptions,
   type LoadedReasonFlowModel,
+  type ReasonFlowResources,
   type ModelLoader,
   type TextChunk,
   type TextTokenizer,

@@ -6,11 +6,11 @@ import {
   type GenerationResult,
   type GenerationStats,
   type IterationReport,
+  type ModelResources,
   type ReasonFlowConfig,
   ReasonFlowEngine,
   type ReasonFlowConfigInput,
   type StopReason,
-  type TensorBackend,
 } from '@reasonflow/core';
 import type { FileProgress } from '@reasonflow/model-adapter';
 import { TextStreamDecoder } from './text-stream.js';
@@ -39,8 +39,6 @@ export interface LoadedReasonFlowModel {
   readonly tokenizer: TextTokenizer;
   /** The execution provider that actually runs the model (e.g. `cuda`, `cpu`). */
   readonly executionProvider: string;
-  /** Tensor backend for the engine; core's reference backend when omitted. */
-  readonly backend?: TensorBackend;
   dispose(): Promise<void>;
 }
 
@@ -89,6 +87,11 @@ export interface GenerateThoughtsOptions extends Omit<GenerateOptions, 'onToken'
   addSpecialTokens?: boolean;
 }
 
+export interface ReasonFlowResources extends ModelResources {
+  /** Logits tensors the engine holds; 0 between generations. */
+  readonly engineTensors: number;
+}
+
 export interface ThoughtsStats extends GenerationStats {
   readonly executionProvider: string;
 }
@@ -120,9 +123,9 @@ export class ReasonFlow {
     config: ReasonFlowConfigInput,
     readonly model: DecoderModel,
     readonly tokenizer: TextTokenizer,
-    private readonly options: { backend?: TensorBackend; executionProvider?: string; owned?: LoadedReasonFlowModel } = {},
+    private readonly options: { executionProvider?: string; owned?: LoadedReasonFlowModel } = {},
   ) {
-    this.engine = new ReasonFlowEngine(model, { config, backend: options.backend });
+    this.engine = new ReasonFlowEngine(model, { config });
   }
 
   /** Loads a Hugging Face-layout ONNX decoder folder with the platform's backend. */
@@ -134,7 +137,6 @@ export class ReasonFlow {
     const loaded = await loader(folder, options);
     try {
       return new ReasonFlow(options.config ?? {}, loaded.model, loaded.tokenizer, {
-        backend: loaded.backend,
         executionProvider: loaded.executionProvider,
         owned: loaded,
       });
@@ -209,6 +211,15 @@ export class ReasonFlow {
     options: Omit<GenerateThoughtsOptions, 'stream'> = {},
   ): AsyncGenerator<TextChunk, ThoughtsResult, undefined> {
     return callbackStream((stream, signal) => this.generateThoughts(input, { ...options, signal, stream }), options.signal);
+  }
+
+  /**
+   * Live resources, for leak checks: the model's (sessions, runtime tensors, sequences; zeros when the
+   * model does not report them) and the engine's logits tensors.
+   */
+  async resources(): Promise<ReasonFlowResources> {
+    const model = (await this.model.resources?.()) ?? { sessions: 0, tensors: 0, sequences: 0 };
+    return { ...model, engineTensors: this.engine.backend.liveTensors };
   }
 
   /** Releases the model when this instance loaded it (fromPretrained). Idempotent. */

@@ -1,7 +1,6 @@
 import { ContextLengthError, ModelError } from '../errors.js';
-import type { DecoderModel, DecoderModelInfo, DecoderSequence, StepInput } from '../model.js';
+import type { DecoderModel, DecoderModelInfo, DecoderSequence, HostLogits, ModelResources, StepInput } from '../model.js';
 import { hashUniform } from '../random.js';
-import type { Tensor, TensorBackend } from '../tensor-backend.js';
 
 export interface ToyModelOptions {
   vocabSize?: number;
@@ -61,9 +60,14 @@ export class ToyModel implements DecoderModel {
     return this.embed(tokens);
   }
 
-  async startSequence({ rows, backend }: { rows: number; backend: TensorBackend }): Promise<DecoderSequence> {
+  async startSequence({ rows }: { readonly rows: number }): Promise<DecoderSequence> {
+    if (!Number.isSafeInteger(rows) || rows < 1) throw new ModelError(`rows must be an integer ≥ 1, got ${rows}`);
     this.liveSequenceCount++;
-    return new ToySequence(this, rows, backend, () => this.liveSequenceCount--);
+    return new ToySequence(this, rows, () => this.liveSequenceCount--);
+  }
+
+  async resources(): Promise<ModelResources> {
+    return { sessions: 0, tensors: 0, sequences: this.liveSequenceCount };
   }
 
   /** Plain greedy decoding, computed directly from the logits function (an independent reference). */
@@ -119,7 +123,6 @@ class ToySequence implements DecoderSequence {
   constructor(
     private readonly model: ToyModel,
     readonly rows: number,
-    private readonly backend: TensorBackend,
     private readonly onDispose: () => void,
   ) {
     this.states = Array.from({ length: rows }, () => []);
@@ -129,7 +132,7 @@ class ToySequence implements DecoderSequence {
     return this.states[0]!.length / this.model.embeddingWidth;
   }
 
-  async forward(input: StepInput): Promise<Tensor> {
+  async forward(input: StepInput): Promise<HostLogits> {
     this.assertLive();
     const w = this.model.embeddingWidth;
     const k = input.tokensPerRow;
@@ -154,7 +157,7 @@ class ToySequence implements DecoderSequence {
       for (let i = 0; i < k * w; i++) row.push(embeddings[(r * k) * w + i]!);
       this.model.logitsAt(row, row.length / w - 1, logits.subarray(r * vocab, (r + 1) * vocab));
     }
-    return this.backend.fromHost(logits, [this.rows, vocab]);
+    return { location: 'cpu', dims: [this.rows, vocab], data: logits };
   }
 
   async selectRows(sourceRows: Int32Array): Promise<void> {
