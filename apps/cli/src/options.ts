@@ -53,9 +53,9 @@ const CHOICES: Partial<Record<ConfigField, readonly string[]>> = {
 /** One line of --help per config field; a Record so a new field without help fails to compile. */
 const CONFIG_HELP: Record<ConfigField, string> = {
   numOfThinkers: 'N thinkers (rows searched in one batch)',
-  numOfThoughts: 'T lookahead steps per iteration (1 when N = 1 without path acceptance)',
-  topkThinkers: 'K best thinkers whose next-token distributions are fused',
-  acceptanceThreshold: 'top-token swap threshold of the perturbed thinkers',
+  numOfThoughts: 'T lookahead steps per iteration',
+  topkThinkers: 'K best thinkers, their distributions fused',
+  acceptanceThreshold: 'top-token swap threshold of perturbed thinkers',
   temperatures: 'tLow,tHigh scaling of the perturbed thinkers',
   diversityWeight: 'w in score = (1-w)*quality + w*diversity',
   minTemperature: 'lower bound of the temperature schedule',
@@ -64,13 +64,13 @@ const CONFIG_HELP: Record<ConfigField, string> = {
   uncertaintyThreshold: 'above it the acceptance threshold is relaxed',
   minAcceptanceThreshold: 'lower bound of the acceptance threshold',
   maxAcceptanceThreshold: 'upper bound of the acceptance threshold',
-  useTokens: 'feed argmax tokens to the lookahead (no: soft thoughts)',
+  useTokens: 'lookahead feeds tokens (no: soft thoughts)',
   noiseScale: 'input-embedding noise of thinkers 1..N-1',
   seed: 'base seed of the noise and the sampler',
   pathScoring: 'how a path is scored for quality',
   kvMerge: 'kept KV cache when K > 1',
   pathAcceptance: "commit the winner's confident lookahead at once",
-  pathAcceptanceLogProb: 'per-token log-probability path acceptance needs',
+  pathAcceptanceLogProb: 'least log-probability of an accepted token',
   softThoughtTopK: 'tokens mixed into a soft thought',
 };
 
@@ -264,8 +264,8 @@ ReasonFlow settings (the original's defaults):
 ${configFlags}
 
 ${LIVE_VIEW_LEGEND}
-Numbers are plain decimals (no hex, no exponent). Ctrl-C stops between forward steps and prints
-what was committed. Exit codes: 0 done, 1 model or runtime error, 2 bad usage or invalid settings,
-130 interrupted.
+Numbers are plain decimals (no hex, no exponent); a negative one takes '=': --seed=-1.
+Ctrl-C stops between forward steps and prints what was committed.
+Exit codes: 0 done, 1 model or runtime error, 2 bad usage or invalid settings, 130 interrupted.
 `;
 }

@@ -36,8 +36,9 @@ const ANSWER_LINES = 3;
 /** The legend printed by --help; it names the same marks the panel draws. */
 export const LIVE_VIEW_LEGEND = `Live view (stderr; redrawn in place on a terminal, one frame per iteration with --show-thinkers
 elsewhere). One row per thinker of the current iteration:
-  ${WINNER_MARK}          the winner: its first path token is what the fused distribution follows
-  ${FUSED_MARK}          another selected thinker, fused into the next-token distribution (-k > 1)
+  ${WINNER_MARK}          the winner (highest score): the kept cache follows it; with -k 1 its
+             distribution alone picks the next token
+  ${FUSED_MARK}          another of the K selected thinkers, fused with the winner (-k > 1)
   score      (1-w)*quality + w*diversity, w = --diversity-weight; the K best are selected
   quality    the path's raw score rescaled over this iteration's thinkers: 1 best, 0 worst. It is
              relative: thinkers on the same path still differ, as each one's first step is perturbed
