@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { modelPath } from '@reasonflow/model-tiny';
-import { ConfigError, ReasonFlow, ReasonFlowError, resolveConfig, type ThoughtsResult } from 'reasonflow';
+import { ConfigError, type IterationReport, ReasonFlow, ReasonFlowError, resolveConfig, type ThoughtsResult } from 'reasonflow';
+import { InPlaceView } from './live-view.js';
 import { type CliOptions, parseCliOptions, strategyConfig, UsageError, usage } from './options.js';
-import { formatIteration } from './thinker-view.js';
+import { type LiveViewState, renderLiveView } from './thinker-panel.js';
 
 const EXIT = { ok: 0, error: 1, usage: 2, interrupted: 130 } as const;
+/** Columns assumed when stderr is not a terminal (forced --show-thinkers into a file or pipe). */
+const PIPE_COLUMNS = 120;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  // Only the newlines a shell or editor appends: other trailing whitespace may be part of the prompt.
+  return Buffer.concat(chunks).toString('utf8').replace(/[\r\n]+$/, '');
 }
+
+const isEpipe = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 
 function summaryLine(result: ThoughtsResult, options: CliOptions, rf: ReasonFlow): string {
   const s = result.stats;
@@ -52,44 +58,121 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT.usage;
   }
 
-  const tty = Boolean(process.stderr.isTTY);
-  const showThinkers = options.showThinkers ?? (tty && !options.json);
+  const stderrIsTerminal = Boolean(process.stderr.isTTY);
+  const liveView = options.showThinkers ?? (stderrIsTerminal && !options.json);
+  const inPlace = liveView && stderrIsTerminal ? new InPlaceView(process.stderr) : undefined;
+  // When stdout and the redrawn view share a terminal, streamed text would tear the frame apart: the
+  // frame shows the answer as it grows, and stdout gets it once the view is gone.
+  const holdStdout = !options.json && inPlace !== undefined && Boolean(process.stdout.isTTY);
   const { config, doSample } = strategyConfig(options);
+
+  let answer = '';
+  let answerWritten = holdStdout ? 0 : Number.POSITIVE_INFINITY;
+  /** Writes what stdout has not got yet (held text), plus a newline for a terminal's prompt. */
+  const finishStdout = () => {
+    if (options.json) return;
+    if (answerWritten < answer.length) process.stdout.write(answer.slice(answerWritten));
+    answerWritten = answer.length;
+    if (process.stdout.isTTY && answer && !answer.endsWith('\n')) process.stdout.write('\n');
+  };
+
   const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
+  let phase: 'loading' | 'generating' = 'loading';
+  const interruptNow = () => {
+    inPlace?.clear();
+    finishStdout();
+    process.stderr.write(`reasonflow: interrupted${phase === 'loading' ? ' while loading the model' : ''}.\n`);
+    process.exit(EXIT.interrupted);
+  };
+  // The first Ctrl-C stops generation at the next forward step; during loading (which cannot be
+  // stopped half-way) or on a second Ctrl-C the process ends at once.
+  const onSigint = () => (phase === 'loading' || controller.signal.aborted ? interruptNow() : controller.abort());
+  // `reasonflow … | head -c 1`: the reader is gone, so is the point of generating.
+  const onStdoutError = (error: unknown) => {
+    if (!isEpipe(error)) throw error;
+    inPlace?.clear();
+    process.exit(EXIT.ok);
+  };
+  // A closed stderr only loses the view and the summary; the answer still goes to stdout.
+  const onStderrError = (error: unknown) => {
+    if (!isEpipe(error)) throw error;
+  };
+  process.on('SIGINT', onSigint);
+  process.stdout.on('error', onStdoutError);
+  process.stderr.on('error', onStderrError);
+
   let rf: ReasonFlow | undefined;
   try {
     resolveConfig(config); // fail on bad settings before loading anything
-    if (tty && !options.json) process.stderr.write(`Loading ${options.model ?? 'the embedded model'}…\n`);
+    if (liveView) process.stderr.write(`Loading ${options.model ?? 'the embedded model'}…\n`);
     rf = await ReasonFlow.fromPretrained(options.model ?? modelPath, {
       device: options.device,
       config,
       onWarning: (message) => process.stderr.write(`${message}\n`),
       ...(options.threads !== undefined ? { intraOpNumThreads: options.threads } : {}),
     });
+    phase = 'generating';
     const tokenizer = rf.tokenizer;
+    const eosTokenIds = new Set(tokenizer.eosTokenIds ?? []);
+    const startedAt = performance.now();
+    let latest: IterationReport | undefined;
+    let tokens = 0;
+    let iterations = 0;
+    const state = (): LiveViewState => ({
+      report: latest,
+      showThinkers: options.strategy === 'reasonflow',
+      committedText: answer,
+      tokens,
+      iterations,
+      elapsedMs: performance.now() - startedAt,
+      maxNewTokens: options.maxNewTokens,
+    });
+    const frame = () =>
+      renderLiveView(state(), {
+        width: process.stderr.columns ?? PIPE_COLUMNS,
+        // Room for the header, the answer and the progress line: the frame must fit on the screen.
+        maxThinkerRows: Math.max(1, (process.stderr.rows ?? Number.POSITIVE_INFINITY) - 8),
+        color: inPlace !== undefined,
+        decode: (ids) => tokenizer.decode(ids),
+        eosTokenIds,
+      });
+    const onIteration = (report: IterationReport) => {
+      latest = report;
+      iterations++;
+      if (inPlace) inPlace.draw(frame);
+      // Without a terminal, one frame per iteration for a log; greedy and sample have no thinkers to show.
+      else if (options.strategy === 'reasonflow') process.stderr.write(`${frame().join('\n')}\n\n`);
+    };
+
     const result = await rf.generateThoughts(options.chat ? [{ role: 'user', content: prompt }] : prompt, {
       maxNewTokens: options.maxNewTokens,
       doSample,
       ...options.sampling,
       ...(options.samplingSeed !== undefined ? { samplingSeed: options.samplingSeed } : {}),
       signal: controller.signal,
-      stream: options.json ? undefined : (chunk) => process.stdout.write(chunk.text),
-      onIteration: showThinkers
-        ? (report) => process.stderr.write(`${formatIteration(report, (id) => tokenizer.decode([id]))}\n`)
-        : undefined,
+      stream: (chunk) => {
+        answer += chunk.text;
+        if (chunk.tokenId >= 0) tokens++;
+        if (!options.json && !holdStdout) process.stdout.write(chunk.text);
+      },
+      onIteration: liveView ? onIteration : undefined,
+    }).catch((error: unknown) => {
+      // An abort that lands before the first token may surface as an error rather than a result.
+      throw error;
     });
+    inPlace?.clear();
     if (options.json) {
       process.stdout.write(
         `${JSON.stringify({ prompt, output: result.output, tokenIds: result.tokenIds, bestThinkersSummary: result.bestThinkersSummary, stopReason: result.stopReason, stats: result.stats, strategy: options.strategy, config: rf.config })}\n`,
       );
     } else {
-      process.stdout.write('\n');
+      finishStdout();
       process.stderr.write(`${summaryLine(result, options, rf)}\n`);
     }
     return result.stopReason === 'aborted' ? EXIT.interrupted : EXIT.ok;
   } catch (error) {
+    inPlace?.clear();
+    finishStdout();
     if (error instanceof ConfigError) {
       process.stderr.write(`reasonflow: ${error.message}\n`);
       return EXIT.usage;

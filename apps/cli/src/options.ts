@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG, type ReasonFlowConfig, type ReasonFlowConfigInput } from 'reasonflow';
+import { LIVE_VIEW_LEGEND } from './thinker-panel.js';
 
 /** A command-line mistake: printed with the usage hint, exit code 2. */
 export class UsageError extends Error {
@@ -31,6 +32,50 @@ const kebab = (field: string) => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCas
 type ConfigField = keyof ReasonFlowConfig;
 const CONFIG_FIELDS = Object.keys(DEFAULT_CONFIG) as ConfigField[];
 const SHORT: Partial<Record<ConfigField, string>> = { numOfThinkers: 'n', numOfThoughts: 't', topkThinkers: 'k' };
+/** Config fields that only take whole numbers (the rest of the numeric fields take decimals). */
+const INTEGER_FIELDS: ReadonlySet<ConfigField> = new Set(['numOfThinkers', 'numOfThoughts', 'topkThinkers', 'seed', 'softThoughtTopK']);
+
+/** Every value of a string-valued config field; the `Exclude` checks fail to compile when core adds one. */
+const PATH_SCORING_CHOICES = ['log-likelihood', 'original'] as const;
+const KV_MERGE_CHOICES = ['best-row', 'mean'] as const;
+const exhaustive: [
+  Exclude<ReasonFlowConfig['pathScoring'], (typeof PATH_SCORING_CHOICES)[number]>,
+  Exclude<ReasonFlowConfig['kvMerge'], (typeof KV_MERGE_CHOICES)[number]>,
+] extends [never, never]
+  ? true
+  : false = true;
+void exhaustive;
+const CHOICES: Partial<Record<ConfigField, readonly string[]>> = {
+  pathScoring: PATH_SCORING_CHOICES,
+  kvMerge: KV_MERGE_CHOICES,
+};
+
+/** One line of --help per config field; a Record so a new field without help fails to compile. */
+const CONFIG_HELP: Record<ConfigField, string> = {
+  numOfThinkers: 'N thinkers (rows searched in one batch)',
+  numOfThoughts: 'T lookahead steps per iteration',
+  topkThinkers: 'K best thinkers, their distributions fused',
+  acceptanceThreshold: 'top-token swap threshold of perturbed thinkers',
+  temperatures: 'tLow,tHigh scaling of the perturbed thinkers',
+  diversityWeight: 'w in score = (1-w)*quality + w*diversity',
+  minTemperature: 'lower bound of the temperature schedule',
+  maxTemperature: 'upper bound of the temperature schedule',
+  dynamicTemperature: 'adapt the temperatures to the uncertainty',
+  uncertaintyThreshold: 'above it the acceptance threshold is relaxed',
+  minAcceptanceThreshold: 'lower bound of the acceptance threshold',
+  maxAcceptanceThreshold: 'upper bound of the acceptance threshold',
+  useTokens: 'lookahead feeds tokens (no: soft thoughts)',
+  noiseScale: 'input-embedding noise of thinkers 1..N-1',
+  seed: 'base seed of the noise and the sampler',
+  pathScoring: 'how a path is scored for quality',
+  kvMerge: 'kept KV cache when K > 1',
+  pathAcceptance: "commit the winner's confident lookahead at once",
+  pathAcceptanceLogProb: 'least log-probability of an accepted token',
+  softThoughtTopK: 'tokens mixed into a soft thought',
+};
+
+/** Config fields that still matter with one thinker (greedy, sample): the rest are ReasonFlow-only. */
+const SINGLE_THINKER_FIELDS: ReadonlySet<ConfigField> = new Set(['seed']);
 
 type ParseOption = { type: 'string' | 'boolean'; short?: string };
 
@@ -67,10 +112,31 @@ function optionTable(): Record<string, ParseOption> {
   return table;
 }
 
-function number(flag: string, text: string): number {
+// Plain decimal notation only: Number() would also take '0x4', '1e1', ' ' and 'Infinity'.
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+const INTEGER = /^[+-]?\d+$/;
+
+/** Parses a decimal number such as `0.7`, `-1` or `.5`. @throws UsageError */
+export function parseDecimal(flag: string, text: string): number {
+  if (!DECIMAL.test(text)) throw new UsageError(`--${flag} expects a decimal number, got "${text}".`);
+  return Number(text);
+}
+
+/** Parses a whole number within [min, ∞) and the safe-integer range. @throws UsageError */
+export function parseInteger(flag: string, text: string, min = Number.MIN_SAFE_INTEGER): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${flag} expects a number, got "${text}".`);
+  if (!INTEGER.test(text) || !Number.isSafeInteger(value)) {
+    throw new UsageError(`--${flag} expects a whole number, got "${text}".`);
+  }
+  if (value < min) throw new UsageError(`--${flag} expects a whole number ≥ ${min}, got "${text}".`);
   return value;
+}
+
+function choice<T extends string>(flag: string, text: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) {
+    throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}; got "${text}".`);
+  }
+  return text as T;
 }
 
 /** Parses argv (without node and the script) into typed options. @throws UsageError */
@@ -85,30 +151,38 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
   const str = (name: string) => v[name] as string | undefined;
 
   const config: Record<string, unknown> = {};
+  const given: { field: ConfigField; flag: string }[] = [];
   for (const field of CONFIG_FIELDS) {
     const name = kebab(field);
     const fallback = DEFAULT_CONFIG[field];
+    const text = str(name);
     if (typeof fallback === 'boolean') {
       if (v[name] && v[`no-${name}`]) throw new UsageError(`--${name} and --no-${name} contradict each other.`);
       if (v[name]) config[field] = true;
       if (v[`no-${name}`]) config[field] = false;
-    } else if (str(name) !== undefined) {
-      const text = str(name)!;
-      if (Array.isArray(fallback)) config[field] = text.split(',').map((part) => number(name, part));
-      else if (typeof fallback === 'number') config[field] = number(name, text);
-      else config[field] = text;
+      if (v[name] || v[`no-${name}`]) given.push({ field, flag: v[name] ? `--${name}` : `--no-${name}` });
+      continue;
     }
+    if (text === undefined) continue;
+    given.push({ field, flag: SHORT[field] ? `-${SHORT[field]}/--${name}` : `--${name}` });
+    const parse = INTEGER_FIELDS.has(field) ? parseInteger : parseDecimal;
+    if (Array.isArray(fallback)) config[field] = text.split(',').map((part) => parse(name, part));
+    else if (typeof fallback === 'number') config[field] = parse(name, text);
+    else config[field] = CHOICES[field] ? choice(name, text, CHOICES[field]) : text;
   }
 
-  const strategy = (str('strategy') ?? 'reasonflow') as Strategy;
-  if (!['greedy', 'sample', 'reasonflow'].includes(strategy)) {
-    throw new UsageError(`--strategy must be greedy, sample or reasonflow, got "${strategy}".`);
+  const strategy = choice('strategy', str('strategy') ?? 'reasonflow', ['greedy', 'sample', 'reasonflow'] as const);
+  if (strategy !== 'reasonflow') {
+    const conflicting = given.filter(({ field }) => !SINGLE_THINKER_FIELDS.has(field)).map(({ flag }) => flag);
+    if (conflicting.length > 0) {
+      throw new UsageError(
+        `--strategy ${strategy} runs one thinker without lookahead; ${conflicting.join(', ')} only apply to --strategy reasonflow.`,
+      );
+    }
   }
-  const device = (str('device') ?? 'auto') as Device;
-  if (!['auto', 'cuda', 'cpu'].includes(device)) throw new UsageError(`--device must be auto, cuda or cpu, got "${device}".`);
-  const maxNewTokens = str('max-new-tokens') === undefined ? 128 : number('max-new-tokens', str('max-new-tokens')!);
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new UsageError('--max-new-tokens must be an integer ≥ 1.');
-  const threads = str('threads') === undefined ? undefined : number('threads', str('threads')!);
+  const device = choice('device', str('device') ?? 'auto', ['auto', 'cuda', 'cpu'] as const);
+  const maxNewTokens = str('max-new-tokens') === undefined ? 128 : parseInteger('max-new-tokens', str('max-new-tokens')!, 1);
+  const threads = str('threads') === undefined ? undefined : parseInteger('threads', str('threads')!, 1);
   const sampling: CliOptions['sampling'] = {};
   for (const [flag, key] of [
     ['temperature', 'temperature'],
@@ -117,7 +191,8 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
     ['min-p', 'minP'],
     ['repetition-penalty', 'repetitionPenalty'],
   ] as const) {
-    if (str(flag) !== undefined) sampling[key] = number(flag, str(flag)!);
+    const text = str(flag);
+    if (text !== undefined) sampling[key] = key === 'topK' ? parseInteger(flag, text, 0) : parseDecimal(flag, text);
   }
   return {
     prompt: parsed.positionals.length > 0 ? parsed.positionals.join(' ') : undefined,
@@ -131,7 +206,7 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
     showThinkers: v['show-thinkers'] ? true : v['no-show-thinkers'] ? false : undefined,
     threads,
     sampling,
-    samplingSeed: str('sampling-seed') === undefined ? undefined : number('sampling-seed', str('sampling-seed')!),
+    samplingSeed: str('sampling-seed') === undefined ? undefined : parseInteger('sampling-seed', str('sampling-seed')!),
     help: Boolean(v.help),
     version: Boolean(v.version),
   };
@@ -149,34 +224,48 @@ export function strategyConfig(options: CliOptions): { config: ReasonFlowConfigI
   }
 }
 
+/** A default as people read it: 4 significant digits, so ln 0.9 shows as -0.1054, not -0.10536051565782628. */
+export function formatDefault(value: unknown): string {
+  if (typeof value === 'number') return String(Number(value.toPrecision(4)));
+  if (Array.isArray(value)) return value.map(formatDefault).join(',');
+  return String(value);
+}
+
 export function usage(): string {
   const configFlags = CONFIG_FIELDS.map((field) => {
     const fallback = DEFAULT_CONFIG[field];
-    const short = SHORT[field] ? `-${SHORT[field]}, ` : '';
-    const shown = typeof fallback === 'boolean' ? `--[no-]${kebab(field)}` : `${short}--${kebab(field)} <${Array.isArray(fallback) ? 'a,b' : typeof fallback}>`;
-    return `  ${shown.padEnd(42)} default ${Array.isArray(fallback) ? fallback.join(',') : String(fallback)}`;
+    const short = SHORT[field] ? `-${SHORT[field]}, ` : '    ';
+    const value = CHOICES[field]?.join('|') ?? (Array.isArray(fallback) ? 'a,b' : INTEGER_FIELDS.has(field) ? 'int' : typeof fallback);
+    const shown = typeof fallback === 'boolean' ? `    --[no-]${kebab(field)}` : `${short}--${kebab(field)} <${value}>`;
+    return `  ${shown.padEnd(44)} ${CONFIG_HELP[field]} (default ${formatDefault(fallback)})`;
   }).join('\n');
   return `Usage: reasonflow [options] "prompt"      (prompt from stdin when omitted)
 
 Generates with ReasonFlow (several thinkers look ahead; the best paths are fused) on the embedded
-model, or on any Hugging Face-layout ONNX decoder folder with --model.
+model, or on any Hugging Face-layout ONNX decoder folder with --model. stdout carries only the
+generated text (reasonflow "12+34=" > answer.txt); everything else goes to stderr.
 
 Options:
-  -m, --model <dir>                          model folder (default: the embedded tiny model)
-  -d, --device <auto|cuda|cpu>               default auto: CUDA when it loads, CPU otherwise
-  -s, --strategy <greedy|sample|reasonflow>  default reasonflow
-  -x, --max-new-tokens <n>                   default 128
-      --chat                                 wrap the prompt as a user message (chat template)
-      --json                                 print one JSON object instead of streaming text
-      --[no-]show-thinkers                   live per-iteration thinker view on stderr (default: when a TTY)
-      --threads <n>                          onnxruntime intra-op threads (default 1)
-      --temperature, --top-k, --top-p, --min-p, --repetition-penalty <x>   fused-distribution processors
-      --sampling-seed <n>                    seed of the sampler (default: --seed)
+  -m, --model <dir>                            model folder (default: the embedded tiny model)
+  -d, --device <auto|cuda|cpu>                 default auto: CUDA when it loads, CPU otherwise
+  -s, --strategy <greedy|sample|reasonflow>    default reasonflow; greedy and sample run one thinker
+                                               and refuse the ReasonFlow-only flags below (all but --seed)
+  -x, --max-new-tokens <int>                   default 128
+      --chat                                   wrap the prompt as a user message (chat template)
+      --json                                   print one JSON object instead of the text
+      --[no-]show-thinkers                     live view on stderr (default: when stderr is a terminal)
+      --threads <int>                          onnxruntime intra-op threads, ≥ 1 (default 1)
+      --temperature, --top-p, --min-p, --repetition-penalty <decimal>, --top-k <int>
+                                               processors of the fused distribution
+      --sampling-seed <int>                    seed of the sampler (default: --seed)
   -h, --help, -v, --version
 
 ReasonFlow settings (the original's defaults):
 ${configFlags}
 
+${LIVE_VIEW_LEGEND}
+Numbers are plain decimals (no hex, no exponent); a negative one takes '=': --seed=-1.
+Ctrl-C stops between forward steps and prints what was committed.
 Exit codes: 0 done, 1 model or runtime error, 2 bad usage or invalid settings, 130 interrupted.
 `;
 }

@@ -1,74 +1,167 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseCliOptions, strategyConfig, UsageError } from '../src/options.js';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const run = (args: string[], input?: string) =>
   spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', input, timeout: 120_000 });
 
-describe('option parsing', () => {
-  it('maps every config field to a kebab-case flag, with short aliases', () => {
-    const o = parseCliOptions(['-n', '4', '--num-of-thoughts', '3', '-k', '2', '--temperatures', '0.6,1.2', '--no-dynamic-temperature', '--path-acceptance', '--path-scoring', 'original', 'hi']);
-    expect(o.config).toEqual({
-      numOfThinkers: 4,
-      numOfThoughts: 3,
-      topkThinkers: 2,
-      temperatures: [0.6, 1.2],
-      dynamicTemperature: false,
-      pathAcceptance: true,
-      pathScoring: 'original',
+/** A run that the test can signal or cut short while it goes. */
+function start(args: string[]) {
+  const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (output.stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (output.stderr += text));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
+  const waitFor = (stream: 'stdout' | 'stderr', pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (pattern.test(output[stream])) {
+          child[stream].off('data', check);
+          resolve();
+        }
+      };
+      child[stream].on('data', check);
+      exit.then(() => reject(new Error(`exited before ${stream} matched ${pattern}: ${output.stderr}`)));
+      check();
     });
-    expect(o.prompt).toBe('hi');
-  });
-  it('rejects unknown flags, bad numbers and contradictions', () => {
-    expect(() => parseCliOptions(['--bogus'])).toThrow(UsageError);
-    expect(() => parseCliOptions(['-n', 'four'])).toThrow(/--num-of-thinkers expects a number/);
-    expect(() => parseCliOptions(['--use-tokens', '--no-use-tokens'])).toThrow(/contradict/);
-    expect(() => parseCliOptions(['--strategy', 'beam'])).toThrow(/--strategy/);
-  });
-  it('greedy and sample strategies use one thinker', () => {
-    const o = parseCliOptions(['-n', '4', '--strategy', 'sample', 'x']);
-    expect(strategyConfig(o)).toEqual({ config: { numOfThinkers: 1, topkThinkers: 1, pathAcceptance: false }, doSample: true });
-  });
-});
+  return { child, output, exit, waitFor };
+}
+
+const STACK_TRACE = /\n\s+at /;
+// A prompt the embedded model answers at length (59 tokens; about 1.5 s with 8 thinkers on one core).
+const LONG = ['-d', 'cpu', '-n', '8', '-t', '8', '-x', '400', 'Once upon a time'];
 
 describe('the reasonflow command (spawned)', () => {
-  it('streams the generated text to stdout and a summary to stderr', () => {
-    const r = run(['-n', '4', '-t', '4', '--max-new-tokens', '24', '12+34=']);
+  it('writes only the answer to stdout and a summary to stderr', () => {
+    const args = ['-d', 'cpu', '-n', '4', '-t', '4', '--max-new-tokens', '24', '12+34='];
+    const r = run(args);
     expect(r.status).toBe(0);
-    expect(r.stdout.trim().length).toBeGreaterThan(0);
+    const json = run(['--json', ...args]);
+    const expected = (JSON.parse(json.stdout) as { output: string }).output;
+    expect(expected.length).toBeGreaterThan(0);
+    expect(r.stdout).toBe(expected);
     expect(r.stderr).toMatch(/\d+ tokens, \d+ iterations, \d+ forward steps in [\d.]+ s \([\d.]+ tokens\/s\) on cpu; reasonflow N=4 T=4/);
   });
+
+  it('--show-thinkers without a terminal: one panel per iteration on stderr, stdout still only the answer', () => {
+    const args = ['-d', 'cpu', '-n', '4', '-t', '4', '-k', '2', '-x', '12', '12+34='];
+    const plain = run(args);
+    const shown = run(['--show-thinkers', ...args]);
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toBe(plain.stdout);
+    expect(shown.stderr).not.toContain('\u001b['); // no cursor control outside a terminal
+    expect(shown.stderr.match(/^iteration \d+ · 4 thinkers, \d distinct paths? · committed /gm)).toHaveLength(12);
+    expect(shown.stderr.match(/^★ /gm)).toHaveLength(12);
+    expect(shown.stderr.match(/^\+ /gm)).toHaveLength(12);
+    expect(shown.stderr).toContain(`answer  ${plain.stdout}\n[████████████████████] 12/12 tokens · 12 iterations · `);
+  });
+
+  it('shows EOS as ⏎EOS when the answer ends', () => {
+    const r = run(['--show-thinkers', '-d', 'cpu', '-n', '2', '-t', '2', '1+1=']);
+    expect(r.stderr).toMatch(/stop: eos/);
+    expect(r.stderr).toMatch(/committed ⏎EOS\n/);
+    expect(r.stderr).not.toMatch(/""/);
+  });
+
+  it('--strategy greedy prints no per-token lines, even with --show-thinkers', () => {
+    const r = run(['--show-thinkers', '-s', 'greedy', '-d', 'cpu', '-x', '16', '12+34=']);
+    expect(r.status).toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Loading/), expect.stringMatching(/^16 tokens, 16 iterations/)]);
+  });
+
   it('--json prints one parseable object with the summary and stats', () => {
-    const r = run(['--json', '--strategy', 'greedy', '-x', '16', '12+34=']);
+    const r = run(['--json', '--strategy', 'greedy', '-d', 'cpu', '-x', '16', '12+34=']);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout) as { output: string; tokenIds: number[]; bestThinkersSummary: number[][]; stats: { executionProvider: string; iterations: number } };
     expect(out.tokenIds.length).toBeGreaterThan(0);
     expect(out.bestThinkersSummary.length).toBe(out.stats.iterations);
     expect(out.stats.executionProvider).toBe('cpu');
   });
-  it('reads the prompt from stdin and matches the same prompt given as an argument', () => {
-    const a = run(['--json', '--strategy', 'greedy', '-x', '16'], '12+34=\n');
-    const b = run(['--json', '--strategy', 'greedy', '-x', '16', '12+34=']);
-    expect(JSON.parse(a.stdout).tokenIds).toEqual(JSON.parse(b.stdout).tokenIds);
+
+  it('reads the prompt from stdin without its trailing newlines, keeping other whitespace', () => {
+    const ids = (r: ReturnType<typeof run>) => (JSON.parse(r.stdout) as { tokenIds: number[]; prompt: string });
+    const piped = ids(run(['--json', '-s', 'greedy', '-d', 'cpu', '-x', '16'], '12+34=\n\r\n\n'));
+    const argument = ids(run(['--json', '-s', 'greedy', '-d', 'cpu', '-x', '16', '12+34=']));
+    expect(piped.prompt).toBe('12+34=');
+    expect(piped.tokenIds).toEqual(argument.tokenIds);
+    expect(ids(run(['--json', '-s', 'greedy', '-d', 'cpu', '-x', '1'], ' 12+34= \n')).prompt).toBe(' 12+34= ');
   });
-  it('exits 2 on a bad flag or invalid settings, 1 on a bad model folder', () => {
-    const bad = run(['--bogus', 'x']);
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/Unknown option '--bogus'/);
-    const invalid = run(['-n', '2', '-k', '3', 'x']);
-    expect(invalid.status).toBe(2);
-    expect(invalid.stderr).toMatch(/topkThinkers/);
+
+  it('exits 2 on bad flags, numbers and settings (before loading), 1 on a bad model folder', () => {
+    const cases: [string[], RegExp][] = [
+      [['--bogus', 'x'], /Unknown option '--bogus'/],
+      [['-n', '2', '-k', '3', 'x'], /topkThinkers/],
+      [['--threads', '1.5', 'x'], /--threads expects a whole number, got "1.5"/],
+      [['--threads', '0', 'x'], /--threads expects a whole number ≥ 1/],
+      [['-n', '0x4', 'x'], /--num-of-thinkers expects a whole number, got "0x4"/],
+      [['-n', '1e1', 'x'], /--num-of-thinkers expects a whole number, got "1e1"/],
+      [['-n', '', 'x'], /--num-of-thinkers expects a whole number, got ""/],
+      [['-s', 'greedy', '-n', '4', '-k', '2', '--path-acceptance', 'x'], /greedy .*-n\/--num-of-thinkers, -k\/--topk-thinkers, --path-acceptance only apply/],
+      [['--kv-merge', 'sum', 'x'], /--kv-merge must be one of best-row, mean/],
+    ];
+    for (const [args, message] of cases) {
+      const r = run(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/ModelError|Loading/);
+      expect(r.stdout).toBe('');
+    }
     const missing = run(['--model', '/nonexistent/model', '-d', 'cpu', 'x']);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/ModelError.*config\.json/s);
     expect(run([]).status).toBe(2);
   });
-  it('--help documents every flag', () => {
+
+  it('--help documents every flag and the live view', () => {
     const r = run(['--help']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/--num-of-thinkers/);
     expect(r.stdout).toMatch(/--\[no-\]path-acceptance/);
+    expect(r.stdout).toMatch(/quality {4}the path's raw score rescaled/);
+  });
+});
+
+describe('interruptions (spawned)', () => {
+  it('Ctrl-C during loading exits 130 without a stack trace', async () => {
+    const cli = start(['--show-thinkers', '-d', 'cpu', '12+34=']);
+    await cli.waitFor('stderr', /^Loading/);
+    cli.child.kill('SIGINT');
+    const { code } = await cli.exit;
+    expect(code).toBe(130);
+    expect(cli.output.stdout).toBe('');
+    expect(cli.output.stderr).toMatch(/reasonflow: interrupted/);
+    expect(cli.output.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it('Ctrl-C during generation prints what was committed and exits 130', async () => {
+    const full = run(LONG);
+    expect(full.status).toBe(0);
+    const cli = start(LONG);
+    await cli.waitFor('stdout', /./);
+    cli.child.kill('SIGINT');
+    const { code } = await cli.exit;
+    expect(code).toBe(130);
+    expect(cli.output.stderr).toMatch(/stop: aborted/);
+    expect(cli.output.stderr).not.toMatch(STACK_TRACE);
+    // What stdout got is exactly the committed prefix of the uninterrupted answer.
+    const committed = Number(/^(\d+) tokens,/m.exec(cli.output.stderr)![1]);
+    expect(committed).toBeGreaterThan(0);
+    expect(cli.output.stdout.length).toBeGreaterThan(0);
+    expect(cli.output.stdout.length).toBeLessThan(full.stdout.length);
+    expect(full.stdout.startsWith(cli.output.stdout)).toBe(true);
+  });
+
+  it('a reader that closes stdout early (| head -c 1) ends the run quietly with exit 0', async () => {
+    const cli = start(LONG);
+    await cli.waitFor('stdout', /./);
+    cli.child.stdout.destroy();
+    const { code, signal } = await cli.exit;
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+    expect(cli.output.stderr).not.toMatch(/EPIPE|Error/);
+    expect(cli.output.stderr).not.toMatch(/stop: /); // it stopped early, not after generating everything
   });
 });
