@@ -46,10 +46,9 @@ async function run(session, n, ids, past, pastLen, kvDtype, kvShape) {
   }
   if (session.inputNames.includes('use_cache_branch')) feeds.use_cache_branch = new ort.Tensor('bool', [pastLen > 0], [1]);
   for (let i = 0; i < n.layers; i++) {
-    for (const [kind, name] of [['key', n.pastKey], ['value', n.pastValue]]) {
+    for (const name of [n.pastKey, n.pastValue]) {
       const empty = new ort.Tensor(kvDtype, kvDtype === 'float16' ? new Uint16Array(0) : new Float32Array(0), [1, kvShape[0], 0, kvShape[1]]);
       feeds[name.replace('%d', i)] = past ? past[name.replace('%d', i)] : empty;
-      void kind;
     }
   }
   const out = await session.run(feeds);
