@@ -3,17 +3,29 @@
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-export function float16BitsToFloat32(bits: Uint16Array): Float32Array {
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) {
-    const h = bits[i]!;
-    const sign = h & 0x8000 ? -1 : 1;
+let halfToFloatTable: Float32Array | undefined;
+
+/** Every float16 bit pattern's float32 value, built on first use (256 KiB) so conversion is one lookup. */
+function halfToFloat(): Float32Array {
+  if (halfToFloatTable) return halfToFloatTable;
+  const table = new Float32Array(65536);
+  const bits = new Uint32Array(table.buffer);
+  for (let h = 0; h < 65536; h++) {
+    const sign = (h & 0x8000) << 16;
     const exp = (h >> 10) & 0x1f;
     const frac = h & 0x3ff;
-    if (exp === 0) out[i] = sign * frac * 2 ** -24;
-    else if (exp === 31) out[i] = frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-    else out[i] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
+    if (exp === 31) bits[h] = sign | 0x7f800000 | (frac << 13);
+    else if (exp !== 0) bits[h] = sign | ((exp + 112) << 23) | (frac << 13);
+    else table[h] = (sign ? -frac : frac) * 2 ** -24; // subnormal or ±0
   }
+  halfToFloatTable = table;
+  return table;
+}
+
+export function float16BitsToFloat32(bits: Uint16Array): Float32Array {
+  const table = halfToFloat();
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]!]!;
   return out;
 }
 

@@ -21,3 +21,28 @@ describe('float16 conversions', () => {
     expect(Array.from(toFloat32(Float64Array.of(0.5)))).toEqual([0.5]);
   });
 });
+
+/** IEEE 754 binary16 decoded from its definition, independent of the table's bit manipulation. */
+function referenceHalfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+describe('float16BitsToFloat32 table', () => {
+  it('decodes every one of the 65,536 bit patterns like the reference formula', () => {
+    const all = new Uint16Array(65536);
+    for (let h = 0; h < 65536; h++) all[h] = h;
+    const got = float16BitsToFloat32(all);
+    const mismatches: number[] = [];
+    for (let h = 0; h < 65536; h++) {
+      const want = referenceHalfToFloat(h);
+      const ok = Number.isNaN(want) ? Number.isNaN(got[h]!) : Object.is(got[h], want);
+      if (!ok) mismatches.push(h);
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
