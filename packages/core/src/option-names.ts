@@ -45,9 +45,11 @@ export function closestName(name: string, known: readonly string[]): string | un
   const target = normalise(name);
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
+  // On a tie, answer in the caller's spelling (snake_case for a snake_case name).
+  const sameStyle = (candidate: string) => candidate.includes('_') === name.includes('_');
   for (const candidate of known) {
     const d = editDistance(target, normalise(candidate));
-    if (d < bestDistance) {
+    if (d < bestDistance || (d === bestDistance && best !== undefined && !sameStyle(best) && sameStyle(candidate))) {
       best = candidate;
       bestDistance = d;
     }
