@@ -111,7 +111,7 @@ describe('the reasonflow command (spawned)', () => {
     }
     const missing = run(['--model', '/nonexistent/model', '-d', 'cpu', 'x']);
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/ModelError.*config\.json/s);
+    expect(missing.stderr).toMatch(/ModelError.*\/nonexistent\/model does not exist/s);
     expect(run([]).status).toBe(2);
   });
 

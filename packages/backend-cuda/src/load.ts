@@ -1,7 +1,8 @@
 import { type FileProgress, type LoadedModel, loadModelFolder, type OrtSessionOptions } from '@reasonflow/model-adapter';
 import * as ort from 'onnxruntime-node';
 import { type Device, type ExecutionProvider, providerSessions, resolveExecutionProvider } from './execution-provider.js';
-import { nodeFileSource } from './node-file-source.js';
+import { validateLoadModelOptions } from './load-options.js';
+import { checkModelFolder, nodeFileSource } from './node-file-source.js';
 
 export interface LoadModelOptions {
   /** `auto` (default) uses CUDA when it loads and CPU otherwise (one warning); `cuda` fails when CUDA cannot load. */
@@ -44,11 +45,13 @@ export function nodeSessionOptions(options: LoadModelOptions): OrtSessionOptions
  * @throws BackendUnavailableError when `device: 'cuda'` cannot load; ModelError for folder problems.
  */
 export async function loadModel(folder: string, options: LoadModelOptions = {}): Promise<NodeLoadedModel> {
+  validateLoadModelOptions(options);
+  const root = await checkModelFolder(folder);
   const device = options.device ?? 'auto';
   const warn = options.onWarning ?? ((message: string) => console.warn(message));
   const provider = await resolveExecutionProvider(device, warn);
   const sessions = providerSessions(provider, device, warn, options.cudaDeviceId);
-  const loaded = await loadModelFolder(nodeFileSource(folder, options.onProgress), {
+  const loaded = await loadModelFolder(nodeFileSource(root, options.onProgress), {
     runtime: ort,
     sessionOptions: nodeSessionOptions(options),
     createSession: sessions.createSession,

@@ -5,7 +5,8 @@ import { type DecoderModel, type DecoderModelInfo, type DecoderSequence, type Ho
 import { type FileProgress, loadTokenizer, type ModelConfig, type ModelTokenizer } from '@reasonflow/model-adapter';
 import type { ExecutionProvider } from './execution-provider.js';
 import type { LoadModelOptions } from './load.js';
-import { nodeFileSource } from './node-file-source.js';
+import { validateLoadModelOptions } from './load-options.js';
+import { checkModelFolder, nodeFileSource } from './node-file-source.js';
 import { fromWireError, type WireError, type WorkerRequest, type WorkerResponse } from './worker-protocol.js';
 
 /** Counts from the worker, for leak checks. */
@@ -180,6 +181,8 @@ class WorkerDecoderSequence implements DecoderSequence {
  * fallback warning is re-emitted here through `options.onWarning`.
  */
 export async function loadModelInWorker(folder: string, options: LoadModelOptions = {}): Promise<WorkerLoadedModel> {
+  validateLoadModelOptions(options);
+  await checkModelFolder(folder);
   // Callbacks stay in this thread; the worker reports progress as messages.
   const { onWarning, onProgress, ...rest } = options;
   const warn = onWarning ?? ((message: string) => console.warn(message));

@@ -75,8 +75,11 @@ describe('execution providers', () => {
   });
 
   it('folder problems stay ModelErrors', async () => {
-    const error = await loadModel(`${toy.folder}/does-not-exist`, { device: 'cpu' }).catch((e: unknown) => e);
+    const error = await loadModel(`${toy.folder}/onnx`, { device: 'cpu' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelError);
     expect((error as ModelError).problems).toContain('config.json: missing');
+    // A folder that does not exist is one problem naming it, not every file missing.
+    const missing = await loadModel(`${toy.folder}/does-not-exist`, { device: 'cpu' }).catch((e: unknown) => e);
+    expect((missing as ModelError).problems).toEqual([`The model folder ${toy.folder}/does-not-exist does not exist.`]);
   });
 });

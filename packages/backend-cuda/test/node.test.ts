@@ -1,5 +1,7 @@
+import { join } from 'node:path';
+import { ConfigError, ModelError } from '@reasonflow/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, nodeFileSource } from '../src/index.js';
+import { loadModel, loadModelInWorker, nodeFileSource } from '../src/index.js';
 import { cacheEquivalenceScenario } from '../../model-adapter/test/helpers.js';
 import { writeToyFolder } from './toy-folder.js';
 
@@ -26,5 +28,26 @@ describe('loadModel on onnxruntime-node (CPU)', () => {
     expect(JSON.parse(await source.readText('config.json')).vocab_size).toBe(40);
     expect((await source.readBinary('onnx/model.onnx')).byteLength).toBeGreaterThan(100);
     await expect(source.readText('../etc/passwd')).rejects.toThrow(RangeError);
+  });
+
+  it('a wrong folder is one clear error naming the path; "" is refused', async () => {
+    const missing = join(toy.folder, 'no-such-model');
+    for (const load of [loadModel, loadModelInWorker]) {
+      const error = await load(missing, { device: 'cpu' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ModelError);
+      expect((error as ModelError).problems).toEqual([`The model folder ${missing} does not exist.`]);
+    }
+    const file = join(toy.folder, 'config.json');
+    await expect(loadModel(file, { device: 'cpu' })).rejects.toThrow(`${file} is a file, not a model folder`);
+    await expect(loadModel('', { device: 'cpu' })).rejects.toThrow(ConfigError);
+    await expect(loadModel(' ', { device: 'cpu' })).rejects.toThrow(/"folder"/);
+  });
+
+  it('bad thread counts are config errors naming the field, before loading', async () => {
+    for (const intraOpNumThreads of [-1, 1.5]) {
+      await expect(loadModel(toy.folder, { device: 'cpu', intraOpNumThreads })).rejects.toThrow(/"intraOpNumThreads"/);
+    }
+    await expect(loadModelInWorker(toy.folder, { interOpNumThreads: Number.NaN })).rejects.toThrow(/"interOpNumThreads"/);
+    await expect(loadModel(toy.folder, { device: 'cpu', cudaDeviceId: -2 })).rejects.toThrow(ConfigError);
   });
 });

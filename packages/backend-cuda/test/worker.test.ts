@@ -61,7 +61,8 @@ describe('WorkerDecoderModel', () => {
     await expect(s2.forward({ kind: 'embeddings', embeddings: new Float32Array(8), tokensPerRow: 1 })).rejects.toThrow(UnsupportedFeatureError);
     await noPair.dispose();
     await expect(noPair.model.startSequence({ rows: 1 })).rejects.toThrow(ModelError);
-    const bad = await loadModelInWorker(`${toy.folder}/missing`, { device: 'cpu' }).catch((e: unknown) => e);
+    // A folder that exists but holds no model (its onnx/ subfolder).
+    const bad = await loadModelInWorker(`${toy.folder}/onnx`, { device: 'cpu' }).catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(ModelError);
     // The worker validates the whole folder and reports every problem, across the thread boundary.
     expect((bad as ModelError).problems).toEqual(expect.arrayContaining(['config.json: missing', 'tokenizer.json: missing']));

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { resolveOptionNames } from './option-names.js';
 
 /** How a lookahead path is scored for quality. */
 export type PathScoring =
@@ -118,6 +119,12 @@ export type ReasonFlowConfigInput = Partial<ReasonFlowConfig> & {
 const CAMEL_FIELDS = new Set<string>(Object.keys(DEFAULT_CONFIG));
 
 /**
+ * Hard cap on thinkers: each is a batch row of KV cache and logits, and far fewer already exhaust any
+ * device. The per-run memory estimate (see `estimateGenerationMemory`) bounds it further.
+ */
+export const MAX_THINKERS = 1024;
+
+/**
  * Merges `input` over the defaults, maps snake_case names, and validates every field.
  * @throws ConfigError naming the first offending field, its value and the allowed range.
  */
@@ -125,23 +132,10 @@ export function resolveConfig(input: ReasonFlowConfigInput | Record<string, unkn
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new ConfigError('config', input, 'a plain object of ReasonFlowConfig fields');
   }
-  const merged: Record<string, unknown> = { ...DEFAULT_CONFIG };
-  const seen = new Map<string, string>();
-  for (const [key, value] of Object.entries(input)) {
-    if (value === undefined) continue;
-    const field = CAMEL_FIELDS.has(key) ? key : (SNAKE_CASE_FIELDS as Record<string, string>)[key];
-    if (field === undefined) {
-      throw new ConfigError(key, value, `a known field (${[...CAMEL_FIELDS].join(', ')})`);
-    }
-    const previous = seen.get(field);
-    if (previous !== undefined && previous !== key) {
-      throw new ConfigError(field, value, `one spelling only (both "${previous}" and "${key}" given)`);
-    }
-    seen.set(field, key);
-    merged[field] = value;
-  }
+  const { values, given } = resolveOptionNames(input, CAMEL_FIELDS, SNAKE_CASE_FIELDS, 'config field');
+  const merged: Record<string, unknown> = { ...DEFAULT_CONFIG, ...values };
   const config = merged as unknown as ReasonFlowConfig;
-  validateConfig(config, new Set(seen.keys()));
+  validateConfig(config, given);
   return Object.freeze({ ...config, temperatures: Object.freeze([...config.temperatures]) as readonly [number, number] });
 }
 
@@ -151,7 +145,7 @@ export function resolveConfig(input: ReasonFlowConfigInput | Record<string, unkn
  */
 function validateConfig(c: ReasonFlowConfig, given: ReadonlySet<string>): void {
   const blame = (preferred: string, other: string) => (given.has(other) && !given.has(preferred) ? other : preferred);
-  integerAtLeast('numOfThinkers', c.numOfThinkers, 1);
+  integerInRange('numOfThinkers', c.numOfThinkers, 1, MAX_THINKERS);
   integerAtLeast('numOfThoughts', c.numOfThoughts, 1);
   integerAtLeast('topkThinkers', c.topkThinkers, 1);
   if (c.topkThinkers > c.numOfThinkers) {
@@ -195,6 +189,12 @@ function validateConfig(c: ReasonFlowConfig, given: ReadonlySet<string>): void {
     throw new ConfigError('pathAcceptanceLogProb', c.pathAcceptanceLogProb, 'a finite log-probability ≤ 0');
   }
   integerAtLeast('softThoughtTopK', c.softThoughtTopK, 1);
+}
+
+function integerInRange(field: string, value: unknown, min: number, max: number): void {
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new ConfigError(field, value, `an integer in [${min}, ${max}]`);
+  }
 }
 
 function integerAtLeast(field: string, value: unknown, min: number): void {

@@ -5,7 +5,9 @@ import { effectiveThoughts, type ReasonFlowConfig, type ReasonFlowConfigInput, r
 import { applyEmbeddingNoise, gumbelSubstitute } from './embedding-noise.js';
 import { ConfigError, ContextLengthError, ModelError, UnsupportedFeatureError } from './errors.js';
 import { fusionWeights } from './fusion.js';
-import { LogitsProcessorChain, type SamplingOptions, validateSamplingOptions } from './logits-processors.js';
+import { type GenerateOptionsInput, resolveGenerateOptions } from './generate-options.js';
+import { LogitsProcessorChain, type SamplingOptions } from './logits-processors.js';
+import { checkGenerationMemory, DEFAULT_MEMORY_LIMIT_BYTES, validateMemoryLimit } from './memory-estimate.js';
 import type { EngineObserver, KvOperationEvent } from './engine-events.js';
 import { logitsToTensor } from './logits.js';
 import type { DecoderModel, DecoderSequence, StepInput } from './model.js';
@@ -106,6 +108,11 @@ export interface EngineOptions {
   backend?: TensorBackend;
   /** Hooks that see every model call the engine makes (forward passes, KV operations) and their timing. */
   observer?: EngineObserver;
+  /**
+   * Largest estimated memory (KV cache + logits) one generation may need; larger settings are refused
+   * before allocating. Default `DEFAULT_MEMORY_LIMIT_BYTES` (8 GiB); `Infinity` turns the check off.
+   */
+  memoryLimitBytes?: number;
 }
 
 const DEFAULT_MAX_NEW_TOKENS = 128;
@@ -119,6 +126,7 @@ const DEFAULT_MAX_NEW_TOKENS = 128;
 export class ReasonFlowEngine {
   readonly config: ReasonFlowConfig;
   readonly backend: TensorBackend;
+  readonly memoryLimitBytes: number;
   private readonly observer: EngineObserver | undefined;
 
   constructor(
@@ -128,6 +136,7 @@ export class ReasonFlowEngine {
     this.config = resolveConfig(options.config ?? {});
     this.backend = options.backend ?? new ReferenceBackend();
     this.observer = options.observer;
+    this.memoryLimitBytes = validateMemoryLimit(options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
     if (!this.config.useTokens && model.info.embeddingSize === undefined) {
       throw new UnsupportedFeatureError(
         'Soft thoughts (useTokens: false)',
@@ -137,8 +146,8 @@ export class ReasonFlowEngine {
   }
 
   /** Generates from `promptIds`; resolves when a stop condition (or the abort signal) ends it. */
-  async generate(promptIds: readonly number[], options: GenerateOptions = {}): Promise<GenerationResult> {
-    const run = new GenerationRun(this.model, this.config, this.backend, promptIds, options, this.observer);
+  async generate(promptIds: readonly number[], options: GenerateOptionsInput = {}): Promise<GenerationResult> {
+    const run = new GenerationRun(this.model, this.config, this.backend, promptIds, options, this.observer, this.memoryLimitBytes);
     return run.execute();
   }
 
@@ -148,7 +157,7 @@ export class ReasonFlowEngine {
    */
   stream(
     promptIds: readonly number[],
-    options: Omit<GenerateOptions, 'onToken'> = {},
+    options: Omit<GenerateOptionsInput, 'onToken'> = {},
   ): AsyncGenerator<CommittedToken, GenerationResult, undefined> {
     return callbackStream(
       (onToken, signal) => this.generate(promptIds, { ...options, signal, onToken }),
@@ -204,6 +213,7 @@ class GenerationRun {
   private readonly summary: number[][] = [];
   private readonly fused: Float32Array;
   private readonly live = new Set<Tensor>();
+  private readonly options: GenerateOptions;
   private sequence: DecoderSequence | undefined;
   private modelTime = 0;
   private forwardSteps = 0;
@@ -217,18 +227,18 @@ class GenerationRun {
     private readonly config: ReasonFlowConfig,
     private readonly backend: TensorBackend,
     promptIds: readonly number[],
-    private readonly options: GenerateOptions,
+    rawOptions: GenerateOptionsInput,
     private readonly observer: EngineObserver | undefined,
+    memoryLimitBytes: number,
   ) {
     const { vocabSize, maxSequenceLength } = model.info;
     this.vocab = vocabSize;
     this.rows = config.numOfThinkers;
     this.thoughts = effectiveThoughts(config);
-    validateSamplingOptions(options);
+    const options = resolveGenerateOptions(rawOptions);
+    this.options = options;
     const maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
-    if (!Number.isSafeInteger(maxNewTokens) || maxNewTokens < 1) {
-      throw new ConfigError('maxNewTokens', maxNewTokens, 'an integer ≥ 1');
-    }
+    if (!Array.isArray(promptIds)) throw new ConfigError('promptIds', promptIds, 'an array of token ids');
     if (promptIds.length === 0) throw new ConfigError('promptIds', '[]', 'at least one token');
     for (const id of promptIds) {
       if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
@@ -241,6 +251,11 @@ class GenerationRun {
     if (options.stopStrings?.length && !options.decode) {
       throw new ConfigError('decode', undefined, 'a decode function when stopStrings are given');
     }
+    checkGenerationMemory(
+      model.info,
+      { rows: this.rows, thoughts: this.thoughts, promptLength: promptIds.length, maxNewTokens },
+      memoryLimitBytes,
+    );
     this.mergesKv = config.kvMerge === 'mean' && config.topkThinkers > 1;
     this.canAcceptPath = config.pathAcceptance && config.useTokens && !this.mergesKv;
     this.topK = Math.min(Math.max(2, this.rows, config.useTokens ? 0 : config.softThoughtTopK), vocabSize);

@@ -1,5 +1,20 @@
 export * from './errors.js';
 export * from './config.js';
+export {
+  GENERATE_OPTION_NAMES,
+  SNAKE_CASE_GENERATE_OPTIONS,
+  resolveGenerateOptions,
+  type ExtraOptionNames,
+  type GenerateOptionsInput,
+} from './generate-options.js';
+export {
+  DEFAULT_MEMORY_LIMIT_BYTES,
+  checkGenerationMemory,
+  estimateGenerationMemory,
+  type GenerationShape,
+  type MemoryEstimate,
+} from './memory-estimate.js';
+export { closestName } from './option-names.js';
 export type * from './tensor-backend.js';
 export type * from './model.js';
 export type * from './engine-events.js';

@@ -10,6 +10,11 @@ export interface DecoderModelInfo {
    * soft thoughts); undefined for models that take token ids only.
    */
   readonly embeddingSize?: number;
+  /**
+   * Bytes of KV cache one position of one row takes (layers × 2 × kvHeads × headDim × element
+   * size). Lets the engine refuse a setting that cannot fit before allocating; 0 is assumed when absent.
+   */
+  readonly kvBytesPerPosition?: number;
 }
 
 /** New input for every row of a sequence: `tokensPerRow` positions each, row-major. */

@@ -14,9 +14,17 @@ function mix32(x: number): number {
   return x >>> 0;
 }
 
-/** A 32-bit seed derived from two integers (e.g. a thinker's seed and a position). */
+/**
+ * The bits of a safe-integer seed above its low 32, hashed; 0 for seeds in [0, 2^32) (mix32(0) = 0),
+ * so those keep the streams they always had while seeds that differ by a multiple of 2^32 diverge.
+ */
+function highSeedBits(seed: number): number {
+  return mix32(Math.floor(seed / 4294967296) >>> 0);
+}
+
+/** A 32-bit seed derived from two integers (e.g. a thinker's seed and a position); `a` may be any safe integer. */
 export function mixSeeds(a: number, b: number): number {
-  return mix32((mix32(a >>> 0) ^ Math.imul(b >>> 0, 0x9e3779b9)) >>> 0);
+  return mix32((mix32(((a >>> 0) ^ highSeedBits(a)) >>> 0) ^ Math.imul(b >>> 0, 0x9e3779b9)) >>> 0);
 }
 
 /** Uniform in (0, 1), a pure function of (seed, index). Never returns exactly 0 or 1. */
@@ -24,7 +32,10 @@ export function hashUniform(seed: number, index: number): number {
   return (mixSeeds(seed, index) + 0.5) / 4294967296;
 }
 
-/** A seeded stream of uniforms (sfc32 seeded through mix32). */
+/**
+ * A seeded stream of uniforms (sfc32 seeded through mix32). Distinct safe-integer seeds give distinct
+ * states: the low 32 bits set `a`, the high bits enter `b`.
+ */
 export class SeededRandom {
   private a: number;
   private b: number;
@@ -33,7 +44,7 @@ export class SeededRandom {
 
   constructor(seed: number) {
     this.a = mix32(seed >>> 0);
-    this.b = mix32(this.a ^ 0x9e3779b9);
+    this.b = mix32(this.a ^ 0x9e3779b9 ^ highSeedBits(seed));
     this.c = mix32(this.b ^ 0x85ebca6b);
     this.d = 1;
     for (let i = 0; i < 12; i++) this.nextUint32();

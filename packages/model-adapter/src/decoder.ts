@@ -64,6 +64,7 @@ export class OnnxDecoderModel implements DecoderModel {
       maxSequenceLength: parts.config.maxPositionEmbeddings,
       eosTokenIds: Object.freeze([...parts.eosTokenIds]),
       ...(parts.embeddingSize !== undefined ? { embeddingSize: parts.embeddingSize } : {}),
+      kvBytesPerPosition: kvBytesPerPosition(parts.config, (parts.tokenGraph ?? parts.embedsGraph)?.kvType ?? 'float32'),
     });
     if (parts.embedGraph !== undefined && parts.embeddingSize !== undefined) {
       const graph = parts.embedGraph;
@@ -505,4 +506,9 @@ function lastPositionLogits(logits: OrtTensor, rows: number, file: string, vocab
     out.set(data.subarray(start, start + vocab), r * vocab);
   }
   return out;
+}
+
+/** One position of one row in the KV cache: a key and a value per layer, `kvHeads × headDim` each. */
+export function kvBytesPerPosition(config: ModelConfig, kvType: FloatType): number {
+  return config.numLayers * 2 * config.numKeyValueHeads * config.headDim * (kvType === 'float16' ? 2 : 4);
 }

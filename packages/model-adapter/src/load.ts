@@ -1,5 +1,6 @@
 import { ModelError } from '@reasonflow/core';
 import { OnnxDecoderModel } from './decoder.js';
+import { externalDataLocations } from './external-data.js';
 import type { ModelFileSource } from './file-source.js';
 import { type DecoderGraph, type EmbedGraph, inspectDecoderGraph, inspectEmbedGraph } from './graph-signature.js';
 import { HostKvCacheOps, type KvCacheOps } from './kv-cache-ops.js';
@@ -132,13 +133,29 @@ export async function loadModelFolder(source: ModelFileSource, options: LoadMode
       try {
         const bytes = await source.readBinary(file);
         const opts = { ...sessionOptions };
-        for (const suffix of ['_data', '.data']) {
-          const dataFile = `${file}${suffix}`;
-          if (await source.exists(dataFile)) {
-            const name = dataFile.slice(dataFile.lastIndexOf('/') + 1);
-            opts.externalData = [{ path: name, data: await source.readBinary(dataFile) }];
+        // External data is read here, from the folder: onnxruntime given bytes would look for it in
+        // the current directory and report it there.
+        const directory = file.slice(0, file.lastIndexOf('/') + 1);
+        const locations = externalDataLocations(bytes);
+        if (locations.length === 0) {
+          for (const suffix of ['_data', '.data']) {
+            const name = `${file.slice(directory.length)}${suffix}`;
+            if (await source.exists(`${directory}${name}`)) locations.push(name);
           }
         }
+        const externalData: { path: string; data: Uint8Array }[] = [];
+        let missingData = false;
+        for (const location of locations) {
+          const dataFile = `${directory}${location}`;
+          if (await source.exists(dataFile)) {
+            externalData.push({ path: location, data: await source.readBinary(dataFile) });
+          } else {
+            problems.push(`${dataFile}: missing (external data of ${file})`);
+            missingData = true;
+          }
+        }
+        if (missingData) return undefined;
+        if (externalData.length > 0) opts.externalData = externalData;
         const session = await create(bytes, file, opts);
         sessions.push(session);
         return session;

@@ -30,6 +30,11 @@ export interface OnnxTensorInit {
   readonly type: 'float' | 'int64' | 'int32';
   readonly dims: readonly number[];
   readonly data: Float32Array | BigInt64Array | Int32Array | readonly number[];
+  /**
+   * Store the data outside the model, in this file next to it (ONNX external data); the caller writes
+   * `data`'s bytes there.
+   */
+  readonly externalLocation?: string;
 }
 
 export type OnnxAttributeValue = number | string | readonly number[] | { readonly float: number } | { readonly floats: readonly number[] };
@@ -118,6 +123,20 @@ function writeTensor(w: ProtoWriter, t: OnnxTensorInit): void {
   } else {
     const a = t.data instanceof Int32Array ? t.data : Int32Array.from(t.data as readonly number[]);
     raw = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  }
+  if (t.externalLocation !== undefined) {
+    for (const [key, value] of [
+      ['location', t.externalLocation],
+      ['offset', '0'],
+      ['length', String(raw.byteLength)],
+    ]) {
+      w.message(13, (entry) => {
+        entry.string(1, key!);
+        entry.string(2, value!);
+      });
+    }
+    w.int64(14, 1); // data_location = EXTERNAL
+    return;
   }
   // raw_data is little-endian, which every platform onnxruntime supports is.
   w.bytes(9, raw);

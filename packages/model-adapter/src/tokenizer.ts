@@ -126,8 +126,9 @@ export function createModelTokenizer(
     ...(bosTokenId !== undefined ? { bosTokenId } : {}),
     ...(padTokenId !== undefined ? { padTokenId } : {}),
     encode: (text, options) => encode(text, options?.addSpecialTokens ?? true),
+    // The tokenizers library refuses an empty list; no tokens is the empty text.
     decode: (tokenIds, options) =>
-      tokenizer.decode(Array.from(tokenIds), { skip_special_tokens: options?.skipSpecialTokens ?? true }),
+      tokenIds.length === 0 ? '' : tokenizer.decode(Array.from(tokenIds), { skip_special_tokens: options?.skipSpecialTokens ?? true }),
     applyChatTemplate: render,
     encodeChat: (messages, options) => encode(render(messages, options), false),
     tokenToId: (token) => tokenizer.token_to_id(token),

@@ -14,7 +14,12 @@ describe('OnnxDecoderModel on the self-made toy folder', () => {
   });
 
   it('reports what the model can do', () => {
-    expect(loaded.model.info).toEqual({ vocabSize: TOY.vocab, maxSequenceLength: TOY.maxPositions, eosTokenIds: [1], embeddingSize: TOY.kvHeads * TOY.headDim });
+    expect(loaded.model.info).toEqual({
+      vocabSize: TOY.vocab, maxSequenceLength: TOY.maxPositions, eosTokenIds: [1],
+      embeddingSize: TOY.kvHeads * TOY.headDim,
+      // Per position of a row: a float32 key and value per layer, kvHeads × headDim each.
+      kvBytesPerPosition: TOY.layers * 2 * TOY.kvHeads * TOY.headDim * 4,
+    });
     expect(typeof loaded.model.embedTokens).toBe('function');
     expect(loaded.model.files).toEqual(['onnx/model.onnx', 'onnx/decoder_model_merged.onnx', 'onnx/embed_tokens.onnx']);
   });

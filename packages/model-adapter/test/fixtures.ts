@@ -131,14 +131,19 @@ export function toyDecoder(shape: ToyShape = TOY, options: ToyGraphOptions = {})
   return encodeOnnxModel(graph);
 }
 
+/** The embedding table of `toyEmbed`, e.g. to write as its external data. */
+export function toyEmbedWeights(shape: ToyShape = TOY): Float32Array {
+  return seededFloats(shape.vocab * shape.kvHeads * shape.headDim, 1);
+}
+
 /** `input_ids → inputs_embeds` with the same embedding table as the token decoder. */
-export function toyEmbed(shape: ToyShape = TOY): Uint8Array {
+export function toyEmbed(shape: ToyShape = TOY, externalLocation?: string): Uint8Array {
   const E = shape.kvHeads * shape.headDim;
   return encodeOnnxModel({
     name: 'toy_embed',
     inputs: [{ name: 'input_ids', type: 'int64', shape: ['batch', 'seq'] }],
     outputs: [{ name: 'inputs_embeds', type: 'float', shape: ['batch', 'seq', E] }],
-    initializers: [{ name: 'w_emb', type: 'float', dims: [shape.vocab, E], data: seededFloats(shape.vocab * E, 1) }],
+    initializers: [{ name: 'w_emb', type: 'float', dims: [shape.vocab, E], data: toyEmbedWeights(shape), ...(externalLocation ? { externalLocation } : {}) }],
     nodes: [{ op: 'Gather', inputs: ['w_emb', 'input_ids'], outputs: ['inputs_embeds'], attributes: { axis: 0 } }],
   });
 }

@@ -1,7 +1,7 @@
 import { ModelError } from '@reasonflow/core';
 import { describe, expect, it } from 'vitest';
 import { loadModelFolder, memoryFileSource, type OrtSession, type SessionFactory } from '../src/index.js';
-import { cpuSessionOptions, ort, TOY, toyDecoder, toyFiles, toyFolder, type ToyFolderOptions } from './fixtures.js';
+import { cpuSessionOptions, ort, TOY, toyDecoder, toyEmbed, toyEmbedWeights, toyFiles, toyFolder, type ToyFolderOptions } from './fixtures.js';
 
 /** Loads a toy folder expecting failure; returns the error and checks every session was released. */
 async function failLoad(options: ToyFolderOptions): Promise<ModelError> {
@@ -78,6 +78,22 @@ describe('loadModelFolder validation', () => {
   it('half of the inputs_embeds pair', async () => {
     const error = await failLoad({ files: { 'onnx/embed_tokens.onnx': undefined } });
     expect(error.problems).toEqual(['onnx/embed_tokens.onnx: missing (onnx/decoder_model_merged.onnx is present; the inputs_embeds pair needs both)']);
+  });
+
+  it('external data is read from the model folder; a missing file is reported at its path there', async () => {
+    const weights = toyEmbedWeights(TOY);
+    const external = {
+      'onnx/embed_tokens.onnx': toyEmbed(TOY, 'embed_tokens.weights'),
+      'onnx/embed_tokens.weights': new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength),
+    };
+    const loaded = await loadModelFolder(toyFolder({ files: external }), { runtime: ort, sessionOptions: cpuSessionOptions });
+    const inline = await loadModelFolder(toyFolder(), { runtime: ort, sessionOptions: cpuSessionOptions });
+    const tokens = Int32Array.of(3, 7, 11);
+    expect(await loaded.model.embedTokens!(tokens)).toEqual(await inline.model.embedTokens!(tokens));
+    await Promise.all([loaded.dispose(), inline.dispose()]);
+    const error = await failLoad({ files: { ...external, 'onnx/embed_tokens.weights': undefined } });
+    expect(error.problems).toEqual(['onnx/embed_tokens.weights: missing (external data of onnx/embed_tokens.onnx)']);
+    expect(error.message).toMatch(/^Cannot load the model folder toy:/);
   });
 
   it('everything at once', async () => {

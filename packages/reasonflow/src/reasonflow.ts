@@ -9,6 +9,8 @@ import {
   type ModelResources,
   type ReasonFlowConfig,
   ReasonFlowEngine,
+  resolveConfig,
+  resolveGenerateOptions,
   type ReasonFlowConfigInput,
   type StopReason,
 } from '@reasonflow/core';
@@ -57,6 +59,8 @@ export interface FromPretrainedOptions {
   onProgress?: (progress: FileProgress) => void;
   /** Load a folder with a backend of your own instead of the platform's. */
   loader?: ModelLoader;
+  /** Bound on one generation's estimated memory (see core's `EngineOptions.memoryLimitBytes`; default 8 GiB). */
+  memoryLimitBytes?: number;
 }
 
 export type ModelLoader = (folder: string, options: FromPretrainedOptions) => Promise<LoadedReasonFlowModel>;
@@ -106,6 +110,19 @@ export interface ThoughtsResult {
   readonly stats: ThoughtsStats;
 }
 
+/** The facade's own per-call options, on top of the engine's (`onIteration` is the engine's). */
+const FACADE_OPTIONS = { names: ['stream', 'addSpecialTokens', 'device'], snakeAliases: { add_special_tokens: 'addSpecialTokens' } };
+
+/** A prompt is text or a list of chat messages; anything else is refused before the tokenizer sees it. */
+function checkInput(input: unknown): asserts input is string | readonly ChatMessage[] {
+  if (typeof input === 'string') return;
+  const isMessage = (m: unknown) =>
+    m !== null && typeof m === 'object' && typeof (m as ChatMessage).role === 'string' && typeof (m as ChatMessage).content === 'string';
+  if (!Array.isArray(input) || input.length === 0 || !input.every(isMessage)) {
+    throw new ConfigError('input', input, 'a string or a non-empty array of { role: string, content: string } chat messages');
+  }
+}
+
 /**
  * ReasonFlow over a model and its tokenizer: text or chat messages in, text out.
  *
@@ -123,9 +140,16 @@ export class ReasonFlow {
     config: ReasonFlowConfigInput,
     readonly model: DecoderModel,
     readonly tokenizer: TextTokenizer,
-    private readonly options: { executionProvider?: string; owned?: LoadedReasonFlowModel } = {},
+    private readonly options: {
+      executionProvider?: string;
+      owned?: LoadedReasonFlowModel;
+      memoryLimitBytes?: number;
+    } = {},
   ) {
-    this.engine = new ReasonFlowEngine(model, { config });
+    this.engine = new ReasonFlowEngine(model, {
+      config,
+      ...(options.memoryLimitBytes !== undefined ? { memoryLimitBytes: options.memoryLimitBytes } : {}),
+    });
   }
 
   /** Loads a Hugging Face-layout ONNX decoder folder with the platform's backend. */
@@ -134,9 +158,19 @@ export class ReasonFlow {
     if (!loader) {
       throw new ConfigError('loader', undefined, 'a model loader: import "reasonflow" from its Node or browser entry');
     }
+    // Everything that can be checked without the model is checked before loading it.
+    if (typeof folder !== 'string' || folder.trim() === '') {
+      throw new ConfigError('folder', folder, 'the path or URL of a model folder (a non-empty string)');
+    }
+    const threads = options.intraOpNumThreads;
+    if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 0)) {
+      throw new ConfigError('intraOpNumThreads', threads, 'an integer ≥ 0 (0: every core)');
+    }
+    const config = resolveConfig(options.config ?? {});
     const loaded = await loader(folder, options);
     try {
-      return new ReasonFlow(options.config ?? {}, loaded.model, loaded.tokenizer, {
+      return new ReasonFlow(config, loaded.model, loaded.tokenizer, {
+        memoryLimitBytes: options.memoryLimitBytes,
         executionProvider: loaded.executionProvider,
         owned: loaded,
       });
@@ -164,6 +198,7 @@ export class ReasonFlow {
 
   /** Encodes text (with special tokens) or chat messages (through the chat template). */
   encode(input: string | readonly ChatMessage[], addSpecialTokens = true): number[] {
+    checkInput(input);
     if (typeof input === 'string') return Array.from(this.tokenizer.encode(input, { addSpecialTokens }));
     if (!this.tokenizer.applyChatTemplate) {
       throw new ConfigError('input', 'chat messages', 'plain text: this tokenizer has no chat template');
@@ -179,22 +214,29 @@ export class ReasonFlow {
     options: GenerateThoughtsOptions & { onIteration?: (report: IterationReport) => void } = {},
   ): Promise<ThoughtsResult> {
     if (this.disposed) throw new ConfigError('ReasonFlow', 'disposed', 'a live instance (dispose() was called)');
-    this.checkDevice(options.device);
-    const { stream, addSpecialTokens, device: _device, ...generate } = options;
-    const promptIds = this.encode(input, addSpecialTokens ?? true);
-    const decode = (ids: readonly number[]) => this.tokenizer.decode(ids, { skipSpecialTokens: true });
-    const streamer = stream ? new TextStreamDecoder(decode) : undefined;
+    const { stream, addSpecialTokens, device, ...generate } = resolveGenerateOptions(options, FACADE_OPTIONS);
+    if (stream !== undefined && typeof stream !== 'function') throw new ConfigError('stream', stream, 'a function');
+    if (addSpecialTokens !== undefined && typeof addSpecialTokens !== 'boolean') {
+      throw new ConfigError('addSpecialTokens', addSpecialTokens, 'a boolean');
+    }
+    this.checkDevice(device as Device | undefined);
+    const promptIds = this.encode(input, (addSpecialTokens as boolean | undefined) ?? true);
+    // Nothing generated (e.g. aborted before the first token) is the empty text; tokenizers may refuse [].
+    const decode = (ids: readonly number[]) =>
+      ids.length === 0 ? '' : this.tokenizer.decode(ids, { skipSpecialTokens: true });
+    const emit = stream as ((chunk: TextChunk) => void) | undefined;
+    const streamer = emit ? new TextStreamDecoder(decode) : undefined;
     const result: GenerationResult = await this.engine.generate(promptIds, {
       eosTokenIds: this.tokenizer.eosTokenIds,
       ...generate,
       decode,
       onToken: streamer
-        ? (token) => stream!({ text: streamer.push(token.tokenId), tokenId: token.tokenId, index: token.index })
+        ? (token) => emit!({ text: streamer.push(token.tokenId), tokenId: token.tokenId, index: token.index })
         : undefined,
     });
     if (streamer) {
       const rest = streamer.flush();
-      if (rest) stream!({ text: rest, tokenId: -1, index: result.tokenIds.length });
+      if (rest) emit!({ text: rest, tokenId: -1, index: result.tokenIds.length });
     }
     return {
       output: decode(result.tokenIds),
