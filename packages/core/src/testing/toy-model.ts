@@ -24,6 +24,8 @@ export interface ToyModelOptions {
  */
 export class ToyModel implements DecoderModel {
   readonly info: DecoderModelInfo;
+  /** Present exactly when the model accepts embeddings, as the DecoderModel contract says. */
+  readonly embedTokens?: (tokens: Int32Array) => Promise<Float32Array>;
   private readonly vocab: number;
   private readonly width: number;
   private readonly table: Float32Array; // vocab × width
@@ -43,6 +45,7 @@ export class ToyModel implements DecoderModel {
       eosTokenIds: options.eosTokenIds ?? [],
       embeddingSize: options.acceptsEmbeddings === false ? undefined : this.width,
     };
+    if (options.acceptsEmbeddings !== false) this.embedTokens = async (tokens) => this.embed(tokens);
     this.table = new Float32Array(this.vocab * this.width);
     this.readout = new Float32Array(this.vocab * this.width);
     for (let i = 0; i < this.table.length; i++) {
@@ -55,10 +58,6 @@ export class ToyModel implements DecoderModel {
     return this.liveSequenceCount;
   }
 
-  async embedTokens(tokens: Int32Array): Promise<Float32Array> {
-    if (this.info.embeddingSize === undefined) throw new ModelError('This toy model takes token ids only.');
-    return this.embed(tokens);
-  }
 
   async startSequence({ rows }: { readonly rows: number }): Promise<DecoderSequence> {
     if (!Number.isSafeInteger(rows) || rows < 1) throw new ModelError(`rows must be an integer ≥ 1, got ${rows}`);
@@ -122,10 +121,14 @@ class ToySequence implements DecoderSequence {
 
   constructor(
     private readonly model: ToyModel,
-    readonly rows: number,
+    rows: number,
     private readonly onDispose: () => void,
   ) {
     this.states = Array.from({ length: rows }, () => []);
+  }
+
+  get rows(): number {
+    return this.states.length;
   }
 
   get length(): number {
