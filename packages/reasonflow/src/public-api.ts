@@ -14,6 +14,7 @@ export {
   type ThoughtsStats,
 } from './reasonflow.js';
 export { TextStreamDecoder } from './text-stream.js';
+export { MissingBackendError } from './missing-backend.js';
 export type { FileProgress } from '@reasonflow/model-adapter';
 export {
   ConfigError,
