@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // `pnpm test` runs them package by package through turbo instead.
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts'],
+    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'examples/*/vitest.config.ts'],
   },
 });

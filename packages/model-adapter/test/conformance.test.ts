@@ -1,0 +1,43 @@
+/**
+ * Core's DecoderModel conformance suite on the ONNX adapter: the embedded model (GQA, RoPE, the
+ * inputs_embeds pair) with either KV implementation, and the toy graph with token ids only.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decoderModelConformance } from '@reasonflow/core/testing';
+import { modelPath } from '@reasonflow/model-tiny';
+import { afterAll, describe, it } from 'vitest';
+import { type LoadedModel, loadModelFolder, type ModelFileSource, OnnxKvCacheOps } from '../src/index.js';
+import { cpuSessionOptions, ort, toyFolder } from './fixtures.js';
+
+function fsSource(folder: string): ModelFileSource {
+  return {
+    description: folder,
+    exists: async (p) => existsSync(join(folder, p)),
+    readText: (p) => readFile(join(folder, p), 'utf8'),
+    readBinary: async (p) => new Uint8Array(await readFile(join(folder, p))),
+  };
+}
+
+const setups: Record<string, () => Promise<LoadedModel>> = {
+  'embedded model, host KV': () => loadModelFolder(fsSource(modelPath), { runtime: ort, sessionOptions: cpuSessionOptions }),
+  'embedded model, KV as ONNX graphs': () =>
+    loadModelFolder(fsSource(modelPath), {
+      runtime: ort,
+      sessionOptions: cpuSessionOptions,
+      kvCacheOps: (runtime) => new OnnxKvCacheOps(runtime, cpuSessionOptions),
+    }),
+  'toy graph, token ids only': () => loadModelFolder(toyFolder(), { runtime: ort, sessionOptions: cpuSessionOptions, inputsEmbeds: false }),
+};
+
+for (const [name, load] of Object.entries(setups)) {
+  const loaded = await load();
+  describe(`conformance: ${name}`, () => {
+    afterAll(() => loaded.dispose());
+    // Token ids of the embedded model's digits and operators (any in-vocabulary ids would do).
+    for (const check of decoderModelConformance({ model: loaded.model, tokens: [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27] })) {
+      it(check.name, check.run);
+    }
+  });
+}
