@@ -3,6 +3,7 @@ import {
   ConfigError,
   type DecoderModel,
   type GenerateOptions,
+  type GenerateOptionsInput,
   type GenerationResult,
   type GenerationStats,
   type IterationReport,
@@ -79,7 +80,7 @@ export interface TextChunk {
   readonly index: number;
 }
 
-export interface GenerateThoughtsOptions extends Omit<GenerateOptions, 'onToken' | 'decode'> {
+export interface GenerateThoughtsOptions extends Omit<GenerateOptionsInput, 'onToken' | 'decode'> {
   /**
    * The device the caller expects, as in the original's `generate_thoughts(..., device="cuda")`.
    * The device is chosen when loading; a mismatch is an error rather than a silent move.
