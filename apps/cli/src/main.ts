@@ -4,6 +4,7 @@ import { modelPath } from '@reasonflow/model-tiny';
 import { ConfigError, type IterationReport, ReasonFlow, ReasonFlowError, resolveConfig, type ThoughtsResult } from 'reasonflow';
 import { InPlaceView } from './live-view.js';
 import { type CliOptions, parseCliOptions, strategyConfig, UsageError, usage } from './options.js';
+import { runServe } from './serve/command.js';
 import { type LiveViewState, renderLiveView } from './thinker-panel.js';
 
 const EXIT = { ok: 0, error: 1, usage: 2, interrupted: 130 } as const;
@@ -33,6 +34,7 @@ function summaryLine(result: ThoughtsResult, options: CliOptions, rf: ReasonFlow
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'serve') return runServe(argv.slice(1));
   let options: CliOptions;
   try {
     options = parseCliOptions(argv);

@@ -240,6 +240,7 @@ export function usage(): string {
     return `  ${shown.padEnd(44)} ${CONFIG_HELP[field]} (default ${formatDefault(fallback)})`;
   }).join('\n');
   return `Usage: reasonflow [options] "prompt"      (prompt from stdin when omitted)
+       reasonflow serve [options]              (an OpenAI-compatible HTTP server: reasonflow serve --help)
 
 Generates with ReasonFlow (several thinkers look ahead; the best paths are fused) on the embedded
 model, or on any Hugging Face-layout ONNX decoder folder with --model. stdout carries only the
