@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { ReasonFlow } from 'reasonflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReasonFlowServer } from '../src/serve/server.js';
-import { type ErrorBody, postJson, postStream, streamedText } from './helpers/serve-client.js';
+import { type ErrorBody, type Json, postJson, postStream, streamedText } from './helpers/serve-client.js';
 
 const MODEL = 'reasonflow-tiny';
 const PROMPT = 'Once upon a time';
@@ -32,7 +32,7 @@ afterAll(async () => {
   await rf.dispose();
 });
 
-const status = async (url = base) => (await (await fetch(`${url}/v1/reasonflow/status`)).json()) as Record<string, any>;
+const status = async (url = base) => (await (await fetch(`${url}/v1/reasonflow/status`)).json()) as Json;
 
 describe('reasonflow serve (in-process, embedded model)', () => {
   it('GET /v1/models lists the served model; /v1/models/{id} returns it or a 404', async () => {
@@ -210,13 +210,15 @@ describe('reasonflow serve (in-process, embedded model)', () => {
     expect(completion.usage).toEqual(direct.json.usage);
 
     const settings = { num_of_thinkers: 4, num_of_thoughts: 4, path_acceptance: true };
+    // An extra body field: the client's types do not know it (a spread escapes the excess-property
+    // check), and the client forwards it as is.
+    const extra = { reasonflow: settings };
     const chat = await client.chat.completions.create({
       model: MODEL,
       messages: [{ role: 'user', content: PROMPT }],
       max_tokens: 30,
       temperature: 0,
-      // @ts-expect-error: an extra body field; the client forwards it as is.
-      reasonflow: settings,
+      ...extra,
     });
     const extension = (chat as unknown as { reasonflow: { config: Record<string, unknown> } }).reasonflow;
     expect(extension.config).toMatchObject({ numOfThinkers: 4, numOfThoughts: 4, pathAcceptance: true });
@@ -228,8 +230,7 @@ describe('reasonflow serve (in-process, embedded model)', () => {
       max_tokens: 30,
       temperature: 0,
       stream: true,
-      // @ts-expect-error: an extra body field.
-      reasonflow: settings,
+      ...extra,
     });
     let text = '';
     let finish: string | null = null;

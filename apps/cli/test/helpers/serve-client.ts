@@ -1,5 +1,9 @@
 /** Small HTTP helpers for the serve tests: JSON requests and server-sent-event streams over fetch. */
 
+/** A response body as the tests read it: loosely, each assertion checks the fields it needs. */
+// biome-ignore lint/suspicious/noExplicitAny: JSON from the wire, checked field by field by the assertions
+export type Json = any;
+
 export interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
@@ -11,11 +15,11 @@ export async function postJson(base: string, path: string, body: unknown, init: 
     body: typeof body === 'string' ? body : JSON.stringify(body),
     ...init,
   });
-  return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, any> };
+  return { status: response.status, headers: response.headers, json: (await response.json()) as Json };
 }
 
 /** Posts a streaming request and returns every `data:` payload parsed (the final `[DONE]` as a string). */
-export async function postStream(base: string, path: string, body: unknown): Promise<{ status: number; contentType: string | null; events: any[] }> {
+export async function postStream(base: string, path: string, body: unknown): Promise<{ status: number; contentType: string | null; events: Json[] }> {
   const response = await fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -34,10 +38,10 @@ export async function postStream(base: string, path: string, body: unknown): Pro
 }
 
 /** The text of a streamed completion or chat completion: its chunks' pieces joined. */
-export function streamedText(events: any[]): string {
+export function streamedText(events: Json[]): string {
   return events
     .filter((e) => e !== '[DONE]')
     .flatMap((e) => e.choices)
-    .map((c: any) => c.text ?? c.delta?.content ?? '')
+    .map((c: Json) => c.text ?? c.delta?.content ?? '')
     .join('');
 }
