@@ -51,12 +51,12 @@ describe('reasonflow serve (spawned)', () => {
   it('SIGTERM past the grace period aborts the in-flight stream with an error event, then exits 0', async () => {
     const server = (running = await spawnServer(['--shutdown-grace-ms', '100']));
     const inFlight = await openStream(server.base, SLOW);
-    const signalled = performance.now();
     server.child.kill('SIGTERM');
     const events = await inFlight.done;
-    expect(events.at(-1)).toMatchObject({ error: { code: 'shutting_down' } });
+    expect(events.at(-1)).toMatchObject({ error: { code: 'shutting_down', type: 'server_error' } });
+    // Cut short: no chunk with a finish reason, no [DONE].
+    expect(events.some((e) => e === '[DONE]' || e.choices?.[0]?.finish_reason)).toBe(false);
     expect(await server.exit).toEqual({ code: 0, signal: null });
-    expect(performance.now() - signalled).toBeLessThan(1500); // the ~2 s generation did not run to its end
   });
 
   it('load: 50 concurrent streamed requests, each equal to the same request alone, in bounded time, memory flat', async () => {

@@ -199,6 +199,22 @@ describe('reasonflow serve (in-process, embedded model)', () => {
     expect(b.json.reasonflow.queue_time_ms).toBeGreaterThan(a.json.reasonflow.total_time_ms * 0.5);
   });
 
+  it('--max-concurrent 2 runs two generations at once on the one model without crossing them', async () => {
+    const { base: wide } = await startServer({ maxConcurrent: 2 });
+    const bodies = [
+      { ...SLOW, max_tokens: 24, reasonflow: { num_of_thinkers: 4, num_of_thoughts: 4 } },
+      { ...SLOW, max_tokens: 24, reasonflow: { num_of_thinkers: 4, num_of_thoughts: 4 }, prompt: '4071+985=' },
+    ];
+    const alone = [];
+    for (const body of bodies) alone.push((await postJson(wide, '/v1/completions', body)).json);
+    const together = await Promise.all(bodies.map((body) => postJson(wide, '/v1/completions', body)));
+    expect(together.map((r) => r.json.choices[0].text)).toEqual(alone.map((r) => r.choices[0].text));
+    expect(alone[0].choices[0].text).not.toBe(alone[1].choices[0].text);
+    // Both started at once: neither waited in the queue.
+    expect(together.every((r) => r.json.reasonflow.queue_time_ms < 100)).toBe(true);
+    expect(await status(wide)).toMatchObject({ active: 0, resources: { tensors: 0, sequences: 0 } });
+  });
+
   it('works with the openai npm client unchanged: completions, chat, streaming, the reasonflow field, errors', async () => {
     const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'x', maxRetries: 0 });
     const models = await client.models.list();

@@ -57,6 +57,8 @@ export class ReasonFlowServer {
   /** Every request being handled, so shutdown can wait until each has been answered. */
   private readonly handling = new Set<Promise<void>>();
   private stopping: Promise<void> | undefined;
+  /** The served model's `created` (Unix seconds): when the server came up. */
+  private readonly startedAt = Math.floor(Date.now() / 1000);
 
   constructor(
     private readonly rf: ReasonFlow,
@@ -145,8 +147,6 @@ export class ReasonFlowServer {
     }
     return sendJson(res, 200, this.modelObject());
   }
-
-  private readonly startedAt = Math.floor(Date.now() / 1000);
 
   private modelObject() {
     return { id: this.options.modelId, object: 'model', created: this.startedAt, owned_by: 'reasonflow' };
