@@ -13,7 +13,7 @@ import { float32ToFloat16Bits, toFloat32 } from './float16.js';
 import type { DecoderGraph, EmbedGraph, FloatType, IntType } from './graph-signature.js';
 import type { KvCacheOps } from './kv-cache-ops.js';
 import type { ModelConfig } from './model-config.js';
-import { ModelEventHub, type ModelEventListener } from './model-events.js';
+import type { ModelEventHub, ModelEventListener } from './model-events.js';
 import type { OnnxRuntime, OrtSession, OrtTensor } from './runtime.js';
 
 /** Counts the ORT tensors the adapter owns (and which of them live on a device), so that leaks show. */
