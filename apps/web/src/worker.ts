@@ -36,7 +36,7 @@ async function load(device: 'auto' | 'webgpu' | 'wasm', modelUrl: string): Promi
   post({
     type: 'loaded',
     executionProvider: rf.executionProvider,
-    adapter: loaded?.adapter,
+    adapter: loaded?.deviceInfo,
     loadMs: performance.now() - start,
     ortVersion: ORT_WEB_VERSION,
   });

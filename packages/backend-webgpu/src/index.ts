@@ -1,25 +1,13 @@
+export { probeWebGpu, WEBGPU_HINT, type WebDevice, type WebExecutionProvider, type WebGpuAvailability } from './execution-provider.js';
+export { createWebBackend, resolveWebExecutionProvider, type WebBackendOptions, webBackend } from './backend.js';
+/** @deprecated Import it from `@reasonflow/core` (kept here so existing imports keep working). */
+export { BackendUnavailableError } from '@reasonflow/core';
 export {
-  probeWebGpu,
-  resolveWebExecutionProvider,
-  WEBGPU_HINT,
-  type WebDevice,
-  type WebExecutionProvider,
-  type WebGpuAvailability,
-} from './execution-provider.js';
-export {
-  BackendUnavailableError,
   type FetchFileSourceOptions,
   type FileProgress,
   fetchFileSource,
   type ModelFileSource,
   memoryFileSource,
+  type ResourceCounts,
 } from '@reasonflow/model-adapter';
-export {
-  configureOrtWeb,
-  loadModel,
-  ORT_WEB_VERSION,
-  type OrtWebEnvironment,
-  type WebLoadedModel,
-  type WebLoadModelOptions,
-} from './load.js';
-export type { ResourceCounts } from './resource-counter.js';
+export { configureOrtWeb, loadModel, ORT_WEB_VERSION, type OrtWebEnvironment, type WebLoadedModel, type WebLoadModelOptions } from './load.js';

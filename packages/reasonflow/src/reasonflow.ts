@@ -2,6 +2,7 @@ import {
   callbackStream,
   ConfigError,
   type DecoderModel,
+  type EngineObserver,
   type GenerateOptions,
   type GenerateOptionsInput,
   type GenerationResult,
@@ -145,10 +146,13 @@ export class ReasonFlow {
       executionProvider?: string;
       owned?: LoadedReasonFlowModel;
       memoryLimitBytes?: number;
+      /** Hears every model call the engine makes (forward passes, KV operations), with durations. */
+      observer?: EngineObserver;
     } = {},
   ) {
     this.engine = new ReasonFlowEngine(model, {
       config,
+      ...(options.observer !== undefined ? { observer: options.observer } : {}),
       ...(options.memoryLimitBytes !== undefined ? { memoryLimitBytes: options.memoryLimitBytes } : {}),
     });
   }
