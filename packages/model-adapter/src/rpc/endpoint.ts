@@ -22,8 +22,8 @@ export interface MessageEndpoint {
 export interface MessageEventTarget {
   postMessage(message: unknown, transfer: Transferable[]): void;
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
-  removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
   addEventListener(type: 'error', listener: (event: Event) => void): void;
+  removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
   removeEventListener(type: 'error', listener: (event: Event) => void): void;
   terminate?(): void;
   start?(): void;
@@ -58,10 +58,10 @@ export function eventTargetEndpoint(target: MessageEventTarget): MessageEndpoint
 export interface MessageEmitter {
   postMessage(message: unknown, transfer: ArrayBuffer[]): void;
   on(event: 'message', listener: (message: unknown) => void): unknown;
-  off(event: 'message', listener: (message: unknown) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
-  off(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'exit' | 'close', listener: (code?: number) => void): unknown;
+  off(event: 'message', listener: (message: unknown) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
   off(event: 'exit' | 'close', listener: (code?: number) => void): unknown;
   terminate?(): Promise<number>;
   ref?(): void;
