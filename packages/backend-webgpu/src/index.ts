@@ -23,3 +23,8 @@ export {
   type WebLoadModelOptions,
 } from './load.js';
 export type { ResourceCounts } from './resource-counter.js';
+export { blobFileSource, filesByRelativePath } from './blob-file-source.js';
+export { cachedFetch, clearModelCache, DEFAULT_MODEL_CACHE } from './model-cache.js';
+export { type LoadModelInWorkerOptions, loadModelInWorker, type WorkerWebLoadedModel } from './worker-client.js';
+export type { WebWorkerResources } from './worker-protocol.js';
+export type { RemoteDecoderModel } from '@reasonflow/model-adapter/rpc';
