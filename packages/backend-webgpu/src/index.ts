@@ -10,4 +10,16 @@ export {
   memoryFileSource,
   type ResourceCounts,
 } from '@reasonflow/model-adapter';
-export { configureOrtWeb, loadModel, ORT_WEB_VERSION, type OrtWebEnvironment, type WebLoadedModel, type WebLoadModelOptions } from './load.js';
+export {
+  configureOrtWeb,
+  loadModel,
+  ORT_WEB_VERSION,
+  type OrtWebEnvironment,
+  type WebLoadedModel,
+  type WebLoadModelOptions,
+} from './load.js';
+export { blobFileSource, filesByRelativePath } from './blob-file-source.js';
+export { cachedFetch, clearModelCache, DEFAULT_MODEL_CACHE } from './model-cache.js';
+export { type LoadModelInWorkerOptions, loadModelInWorker, type WorkerWebLoadedModel } from './worker-client.js';
+export type { WebWorkerResources } from './worker-protocol.js';
+export type { RemoteDecoderModel } from '@reasonflow/model-adapter/rpc';

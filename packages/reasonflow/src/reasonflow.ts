@@ -52,6 +52,12 @@ export interface FromPretrainedOptions {
   config?: ReasonFlowConfigInput;
   /** Receives a fallback warning (default console.warn). */
   onWarning?: (message: string) => void;
+  /**
+   * Node only: run the model in a `worker_threads` worker so forward passes never block the event
+   * loop; the engine and tokenizer stay on this thread (default false: see the README for the
+   * measured cost). Same tokens either way.
+   */
+  worker?: boolean;
   /** onnxruntime intra-op threads (default 1: fastest for small models; Node only). */
   intraOpNumThreads?: number;
   /**
@@ -166,6 +172,9 @@ export class ReasonFlow {
     // Everything that can be checked without the model is checked before loading it.
     if (typeof folder !== 'string' || folder.trim() === '') {
       throw new ConfigError('folder', folder, 'the path or URL of a model folder (a non-empty string)');
+    }
+    if (options.worker !== undefined && typeof options.worker !== 'boolean') {
+      throw new ConfigError('worker', options.worker, 'a boolean');
     }
     const threads = options.intraOpNumThreads;
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 0)) {
