@@ -8,13 +8,13 @@ import { fusionWeights } from './fusion.js';
 import { type GenerateOptionsInput, resolveGenerateOptions } from './generate-options.js';
 import { LogitsProcessorChain, type SamplingOptions } from './logits-processors.js';
 import { checkGenerationMemory, DEFAULT_MEMORY_LIMIT_BYTES, validateMemoryLimit } from './memory-estimate.js';
-import type { EngineObserver, KvOperationEvent } from './engine-events.js';
-import { logitsToTensor } from './logits.js';
-import type { DecoderModel, DecoderSequence, StepInput } from './model.js';
+import type { EngineObserver } from './engine-events.js';
+import type { DecoderModel, StepInput } from './model.js';
 import { accumulatePathLogLikelihood, originalPathQuality } from './path-scoring.js';
 import { perturbThinker, perturbedArgmaxPosition, type Perturbation } from './perturbation.js';
 import { SeededRandom } from './random.js';
 import { ReferenceBackend } from './reference-backend.js';
+import { RowBatch } from './row-batch.js';
 import { argmaxOf, sampleFromScores } from './sampling.js';
 import { MIN_DIVERSITY_WEIGHT, type Selection, selectThinkers } from './selection.js';
 import { StopChecker, type StopReason } from './stop-conditions.js';
@@ -212,12 +212,8 @@ class GenerationRun {
   private readonly generated: number[] = [];
   private readonly summary: number[][] = [];
   private readonly fused: Float32Array;
-  private readonly live = new Set<Tensor>();
   private readonly options: GenerateOptions;
-  private sequence: DecoderSequence | undefined;
-  private modelTime = 0;
-  private forwardSteps = 0;
-  private rowsComputed = 0;
+  private readonly batch: RowBatch;
   private iterations = 0;
   private previousAcceptanceRate: number | undefined;
   private previousUncertainty: number | undefined;
@@ -272,14 +268,15 @@ class GenerationRun {
     this.processors = new LogitsProcessorChain(vocabSize, options);
     this.sampler = new SeededRandom(options.samplingSeed ?? config.seed);
     this.fused = new Float32Array(vocabSize);
+    this.batch = new RowBatch(model, backend, this.rows, observer, options.signal);
   }
 
   async execute(): Promise<GenerationResult> {
     const started = performance.now();
     let stopReason: StopReason | undefined;
     try {
-      this.sequence = await this.timed(() => this.model.startSequence({ rows: this.rows }));
-      if (this.mergesKv && !this.sequence.mergeRows) {
+      const sequence = await this.batch.start();
+      if (this.mergesKv && !sequence.mergeRows) {
         throw new UnsupportedFeatureError("kvMerge: 'mean'", 'the model cannot merge cache rows (no mergeRows)');
       }
       if (this.aborted()) {
@@ -293,11 +290,10 @@ class GenerationRun {
         }
       }
     } finally {
-      for (const t of this.live) this.backend.dispose(t);
-      this.live.clear();
-      await this.sequence?.dispose();
+      await this.batch.dispose();
     }
     const totalTimeMs = performance.now() - started;
+    const { forwardSteps, rowsComputed, modelTimeMs } = this.batch.stats;
     return {
       tokenIds: this.generated,
       bestThinkersSummary: this.summary,
@@ -306,10 +302,10 @@ class GenerationRun {
         promptTokens: this.promptLength,
         tokensCommitted: this.generated.length,
         iterations: this.iterations,
-        forwardSteps: this.forwardSteps,
-        rowsComputed: this.rowsComputed,
-        modelTimeMs: this.modelTime,
-        engineTimeMs: totalTimeMs - this.modelTime,
+        forwardSteps,
+        rowsComputed,
+        modelTimeMs,
+        engineTimeMs: totalTimeMs - modelTimeMs,
         totalTimeMs,
         backend: this.backend.name,
       },
@@ -319,9 +315,8 @@ class GenerationRun {
   /** One ReasonFlow iteration starting from the step-0 logits `logits0` (owned, disposed here). */
   private async iterate(logits0: Tensor): Promise<{ stopReason?: StopReason; next?: Tensor }> {
     const { config } = this;
-    const seq = this.sequence!;
     const iteration = this.iterations;
-    const committedLength = seq.length;
+    const committedLength = this.batch.length;
     const temperatures = scheduleTemperatures(config, iteration, this.previousAcceptanceRate);
     const threshold = adaptAcceptanceThreshold(config, iteration, this.previousUncertainty, this.previousAcceptanceRate);
 
@@ -341,7 +336,7 @@ class GenerationRun {
 
     if (!stopReason && !next) {
       if (this.aborted()) stopReason = 'aborted';
-      else next = await this.feed(Int32Array.of(accepted[accepted.length - 1]!), seq.length);
+      else next = await this.feed(Int32Array.of(accepted[accepted.length - 1]!), this.batch.length);
     }
     this.options.onIteration?.({
       iteration,
@@ -362,7 +357,7 @@ class GenerationRun {
       acceptanceThreshold: threshold,
       uncertainty: currentUncertainty,
       acceptanceRate: rate,
-      cacheLength: seq.length,
+      cacheLength: this.batch.length,
     });
     return { stopReason, next };
   }
@@ -420,7 +415,7 @@ class GenerationRun {
     for (let t = 1; t < lastStep; t++) {
       if (this.aborted()) return false;
       const input = config.useTokens ? this.tokenInput(paths.tokens[t - 1]!) : await this.softThoughtInput(softTop!);
-      const logits = await this.forward(input);
+      const logits = await this.batch.forward(input);
       paths.steps.push(logits);
       const greedy = backend.greedyLogProbs(logits);
       paths.tokens.push(greedy.indices);
@@ -487,26 +482,22 @@ class GenerationRun {
     acceptedCount: number,
     stopReason: StopReason | undefined,
   ): Promise<Tensor | undefined> {
-    const { rows } = this;
-    const seq = this.sequence!;
+    const { rows, batch } = this;
     const m = acceptedCount;
     const reuse = this.followsWinnerPath(decision, paths) && !stopReason && m < paths.steps.length;
     const keptLength = committedLength + m - (reuse ? 0 : 1);
-    await this.kvOperation('truncate', () => seq.truncate(keptLength));
+    await batch.truncate(keptLength);
     if (rows > 1) {
-      if (this.mergesKv) {
-        await this.kvOperation('mergeRows', () => seq.mergeRows!(decision.selection.selected, decision.weights));
-      } else {
-        await this.kvOperation('selectRows', () => seq.selectRows(new Int32Array(rows).fill(decision.winner)));
-      }
+      if (this.mergesKv) await batch.mergeRows(decision.selection.selected, decision.weights);
+      else await batch.selectRows(new Int32Array(rows).fill(decision.winner));
     }
     let next: Tensor | undefined;
     if (reuse) {
       const step = paths.steps[m]!;
       next = rows === 1 ? step : this.backend.gatherRows(step, new Int32Array(rows).fill(decision.winner));
-      this.live.add(next);
+      batch.adopt(next);
     }
-    for (const t of paths.steps) if (t !== next) this.release(t);
+    for (const t of paths.steps) if (t !== next) batch.release(t);
     return next;
   }
 
@@ -540,7 +531,7 @@ class GenerationRun {
   private async feed(tokens: Int32Array, position: number): Promise<Tensor> {
     const { rows, config, model } = this;
     if (rows > 1 && config.noiseScale > 0 && model.info.embeddingSize !== undefined) {
-      const single = await this.timed(() => model.embedTokens!(tokens));
+      const single = await this.batch.timed(() => model.embedTokens!(tokens));
       const width = model.info.embeddingSize;
       if (single.length !== tokens.length * width) {
         throw new ModelError(`embedTokens returned ${single.length} values, expected ${tokens.length} × ${width}.`);
@@ -548,11 +539,9 @@ class GenerationRun {
       const embeddings = new Float32Array(rows * single.length);
       for (let r = 0; r < rows; r++) embeddings.set(single, r * single.length);
       applyEmbeddingNoise(embeddings, rows, tokens.length, position, config.noiseScale, config.seed);
-      return this.forward({ kind: 'embeddings', embeddings, tokensPerRow: tokens.length });
+      return this.batch.forward({ kind: 'embeddings', embeddings, tokensPerRow: tokens.length });
     }
-    const all = new Int32Array(rows * tokens.length);
-    for (let r = 0; r < rows; r++) all.set(tokens, r * tokens.length);
-    return this.forward({ kind: 'tokens', tokens: all, tokensPerRow: tokens.length });
+    return this.batch.forwardShared(tokens);
   }
 
   private tokenInput(tokens: Int32Array): StepInput {
@@ -563,7 +552,7 @@ class GenerationRun {
   private async softThoughtInput(top: { indices: Int32Array; values: Float32Array }): Promise<StepInput> {
     const { rows, model, topK: k } = this;
     const width = model.info.embeddingSize!;
-    const tokenEmbeddings = await this.timed(() => model.embedTokens!(top.indices));
+    const tokenEmbeddings = await this.batch.timed(() => model.embedTokens!(top.indices));
     const embeddings = new Float32Array(rows * width);
     for (let r = 0; r < rows; r++) {
       let total = 0;
@@ -577,40 +566,7 @@ class GenerationRun {
     return { kind: 'embeddings', embeddings, tokensPerRow: 1 };
   }
 
-  private async forward(input: StepInput): Promise<Tensor> {
-    const seq = this.sequence!;
-    const cacheLength = seq.length;
-    const start = performance.now();
-    const logits = await this.timed(async () => logitsToTensor(this.backend, await seq.forward(input), this.rows, this.vocab));
-    this.live.add(logits);
-    this.forwardSteps++;
-    this.rowsComputed += this.rows * input.tokensPerRow;
-    this.observer?.onForward?.({ rows: this.rows, positions: input.tokensPerRow, cacheLength, durationMs: performance.now() - start });
-    return logits;
-  }
-
-  private async kvOperation(operation: KvOperationEvent['operation'], work: () => Promise<void>): Promise<void> {
-    const start = performance.now();
-    await this.timed(work);
-    const seq = this.sequence!;
-    this.observer?.onKvOperation?.({ operation, rows: seq.rows, cacheLength: seq.length, durationMs: performance.now() - start });
-  }
-
-  private release(tensor: Tensor): void {
-    this.backend.dispose(tensor);
-    this.live.delete(tensor);
-  }
-
   private aborted(): boolean {
-    return this.options.signal?.aborted ?? false;
-  }
-
-  private async timed<T>(work: () => Promise<T>): Promise<T> {
-    const start = performance.now();
-    try {
-      return await work();
-    } finally {
-      this.modelTime += performance.now() - start;
-    }
+    return this.batch.aborted;
   }
 }
