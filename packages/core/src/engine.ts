@@ -12,7 +12,7 @@ import type { EngineObserver } from './engine-events.js';
 import type { DecoderModel, StepInput } from './model.js';
 import { accumulatePathLogLikelihood, originalPathQuality } from './path-scoring.js';
 import { perturbThinker, perturbedArgmaxPosition, type Perturbation } from './perturbation.js';
-import { SeededRandom } from './random.js';
+import { mixSeeds, SeededRandom } from './random.js';
 import { ReferenceBackend } from './reference-backend.js';
 import { RowBatch } from './row-batch.js';
 import { argmaxOf, sampleFromScores } from './sampling.js';
@@ -75,6 +75,8 @@ export interface IterationReport {
   readonly acceptanceRate: number;
   /** Positions in the kept KV cache after the iteration: prompt + committed tokens. */
   readonly cacheLength: number;
+  /** Share of thinkers whose lookahead path repeats an earlier thinker's (compute spent on duplicates). */
+  readonly duplicatePathShare: number;
 }
 
 export interface GenerationStats {
@@ -91,6 +93,8 @@ export interface GenerationStats {
   readonly engineTimeMs: number;
   readonly totalTimeMs: number;
   readonly backend: string;
+  /** Mean over iterations of the share of thinkers whose lookahead path duplicated another's (0 for N = 1). */
+  readonly duplicatePathShare: number;
 }
 
 export interface GenerationResult {
@@ -116,6 +120,27 @@ export interface EngineOptions {
 }
 
 const DEFAULT_MAX_NEW_TOKENS = 128;
+/** Candidates a 'sampled' branching draws from (the rest of the vocabulary holds negligible mass). */
+const BRANCH_CANDIDATES = 64;
+/** Seed stream of the branching sampler, apart from the noise and the commit sampler. */
+const BRANCHING_STREAM = 0xb4a9c4;
+
+/** The perturbation that swaps a row's argmax with its branch token (a swap needs no renormalisation). */
+function forcedSwap(top: number, topLogProb: number, branch: { column: number; logProb: number }): Perturbation {
+  return { swapped: true, columns: [top, branch.column], logValues: [branch.logProb, topLogProb], shift: 0 };
+}
+
+/** Share of rows whose whole path (every step's token) equals an earlier row's path. */
+export function duplicatePathShare(stepTokens: readonly Int32Array[], rows: number): number {
+  const seen = new Set<string>();
+  let duplicates = 0;
+  for (let r = 0; r < rows; r++) {
+    const key = stepTokens.map((step) => step[r]).join(',');
+    if (seen.has(key)) duplicates++;
+    else seen.add(key);
+  }
+  return duplicates / rows;
+}
 
 /**
  * ReasonFlow decoding over a DecoderModel. One iteration: step-0 distributions of every thinker
@@ -215,6 +240,8 @@ class GenerationRun {
   private readonly options: GenerateOptions;
   private readonly batch: RowBatch;
   private iterations = 0;
+  private duplicateShareSum = 0;
+  private readonly branchRandom: SeededRandom;
   private previousAcceptanceRate: number | undefined;
   private previousUncertainty: number | undefined;
 
@@ -268,6 +295,7 @@ class GenerationRun {
     this.processors = new LogitsProcessorChain(vocabSize, options);
     this.sampler = new SeededRandom(options.samplingSeed ?? config.seed);
     this.fused = new Float32Array(vocabSize);
+    this.branchRandom = new SeededRandom(mixSeeds(config.seed, BRANCHING_STREAM));
     this.batch = new RowBatch(model, backend, this.rows, observer, options.signal);
   }
 
@@ -308,6 +336,7 @@ class GenerationRun {
         engineTimeMs: totalTimeMs - modelTimeMs,
         totalTimeMs,
         backend: this.backend.name,
+        duplicatePathShare: this.iterations > 0 ? this.duplicateShareSum / this.iterations : 0,
       },
     };
   }
@@ -322,6 +351,8 @@ class GenerationRun {
 
     const paths = this.startPaths(logits0, committedLength, threshold, temperatures);
     if (!(await this.lookahead(paths, committedLength))) return { stopReason: 'aborted' };
+    const duplicates = duplicatePathShare(paths.tokens, this.rows);
+    this.duplicateShareSum += duplicates;
     const decision = this.decide(paths);
     const { accepted, stopReason: committedStop } = this.commit(decision, paths, iteration);
     let stopReason = committedStop;
@@ -358,6 +389,7 @@ class GenerationRun {
       uncertainty: currentUncertainty,
       acceptanceRate: rate,
       cacheLength: this.batch.length,
+      duplicatePathShare: duplicates,
     });
     return { stopReason, next };
   }
@@ -376,6 +408,7 @@ class GenerationRun {
     }
     backend.logSoftmax(logits0);
     const top = backend.topK(logits0, k);
+    const branches = this.branchTokens(logits0);
     const tokens = new Int32Array(rows);
     const logProbs = new Float32Array(rows);
     const perturbations: (Perturbation | undefined)[] = [];
@@ -386,6 +419,14 @@ class GenerationRun {
       const indices = top.indices.subarray(r * k, r * k + k);
       top1[r] = values[0]!;
       top2[r] = k > 1 ? values[1]! : Number.NEGATIVE_INFINITY;
+      const branch = branches?.[r];
+      if (branch !== undefined) {
+        // The branch token swaps places with the argmax, so the row's distribution (and fusion) follow it.
+        perturbations.push(branch.column === indices[0] ? undefined : forcedSwap(indices[0]!, values[0]!, branch));
+        tokens[r] = branch.column;
+        logProbs[r] = branch.logProb;
+        continue;
+      }
       const p = r > 0 ? perturbThinker(r, values, indices, threshold, temperatures[0], temperatures[1]) : undefined;
       perturbations.push(p);
       const position = perturbedArgmaxPosition(r, values, p);
@@ -396,6 +437,39 @@ class GenerationRun {
     const rawScores = new Float64Array(rows);
     accumulatePathLogLikelihood(rawScores, logProbs);
     return { tokens: [tokens], logProbs: [logProbs], steps: [logits0], perturbations, rawScores, top1, top2 };
+  }
+
+  /**
+   * With branching, the step-0 token of every thinker ≥ 1 (index r of the result; undefined for row 0):
+   * distinct tokens, by rank or sampled without replacement (Gumbel top-k over the row's
+   * BRANCH_CANDIDATES most probable tokens). A row whose list runs out keeps the original perturbation.
+   */
+  private branchTokens(logProbs: Tensor): ({ column: number; logProb: number } | undefined)[] | undefined {
+    const { branching } = this.config;
+    const { rows } = this;
+    if (branching === 'none' || rows === 1) return undefined;
+    // Branch tokens come from thinker 0's clean ranking, so they are distinct from each other and from its argmax.
+    const k = Math.min(this.vocab, branching === 'ranked' ? rows : Math.max(rows, BRANCH_CANDIDATES));
+    const top = this.backend.topK(logProbs, k);
+    let positions: number[];
+    if (branching === 'ranked') {
+      positions = Array.from({ length: k - 1 }, (_, j) => j + 1);
+    } else {
+      // Gumbel top-k: the largest perturbed keys are a sample without replacement.
+      const keys: { position: number; key: number }[] = [];
+      for (let j = 1; j < k; j++) {
+        const lp = top.values[j]!;
+        if (lp !== Number.NEGATIVE_INFINITY) keys.push({ position: j, key: lp - Math.log(-Math.log(1 - this.branchRandom.next())) });
+      }
+      keys.sort((x, y) => y.key - x.key);
+      positions = keys.map((x) => x.position);
+    }
+    const columns = new Int32Array(rows);
+    for (let r = 1; r < rows; r++) columns[r] = top.indices[positions[r - 1] ?? 0]!;
+    const own = this.backend.gather(logProbs, columns);
+    return Array.from({ length: rows }, (_, r) =>
+      r === 0 || positions[r - 1] === undefined ? undefined : { column: columns[r]!, logProb: own[r]! },
+    );
   }
 
   /**
