@@ -251,7 +251,7 @@ class GenerationRun {
     private readonly backend: TensorBackend,
     promptIds: readonly number[],
     rawOptions: GenerateOptionsInput,
-    private readonly observer: EngineObserver | undefined,
+    observer: EngineObserver | undefined,
     memoryLimitBytes: number,
   ) {
     const { vocabSize, maxSequenceLength } = model.info;

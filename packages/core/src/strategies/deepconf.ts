@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor-backend.js';
 import { meanOf, percentile } from './confidence.js';
 import { mostLikelyWith } from './sampled-traces.js';
-import { SearchRun, samplingOf, TokenChooser, Trace } from './search-run.js';
+import { type SearchRun, samplingOf, TokenChooser, Trace } from './search-run.js';
 import { StepBoundary } from './step-boundary.js';
 import type { DeepConfStrategy, SearchCandidate, SearchResult } from './types.js';
 import { weightedVote } from './voting.js';

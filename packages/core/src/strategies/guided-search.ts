@@ -3,7 +3,7 @@ import type { Tensor } from '../tensor-backend.js';
 import { meanOf } from './confidence.js';
 import { softmaxWeights, systematicResample } from './resampling.js';
 import { mostLikelyWith, stopOf } from './sampled-traces.js';
-import { SearchRun, samplingOf, TokenChooser, Trace } from './search-run.js';
+import { type SearchRun, samplingOf, TokenChooser, Trace } from './search-run.js';
 import { StepBoundary } from './step-boundary.js';
 import type { GuidedSearchStrategy, SearchCandidate, SearchResult, StepScorer } from './types.js';
 import { weightedVote } from './voting.js';
@@ -54,6 +54,7 @@ export async function runGuidedSearch(run: SearchRun, strategy: GuidedSearchStra
   let stopReason: SearchResult['stopReason'] = 'eos';
   try {
     let logits: Tensor | undefined = await run.prefill();
+    if (!logits) stopReason = 'aborted';
     while (logits) {
       const traces = particles.map((p) => p?.trace ?? DEAD);
       const tokens = run.choose(logits, traces, () => chooser);
@@ -81,7 +82,9 @@ export async function runGuidedSearch(run: SearchRun, strategy: GuidedSearchStra
         const parents = systematicResample(weights, rows, resampler.next());
         const sources = Int32Array.from(parents, (i) => liveRows[i]!);
         const byRow = new Array<number>(rows).fill(0);
-        liveRows.forEach((r, i) => (byRow[r] = weights[i]!));
+        liveRows.forEach((r, i) => {
+          byRow[r] = weights[i]!;
+        });
         run.options.onIteration?.({ kind: 'resample', round: rounds, weights: byRow, ancestors: Array.from(sources), scored, finished: finished.length });
         scored = [];
         rounds++;

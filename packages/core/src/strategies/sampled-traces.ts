@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { SearchRun, samplingOf, TokenChooser, Trace } from './search-run.js';
+import { type SearchRun, samplingOf, TokenChooser, Trace } from './search-run.js';
 import type { BestOfNStrategy, GreedyStrategy, SamplingStrategy, SearchCandidate, SearchResult, SelfConsistencyStrategy } from './types.js';
 import { weightedVote } from './voting.js';
 

@@ -209,7 +209,7 @@ export class SearchRun {
     streamed = false,
   ): Promise<SearchResult> {
     await this.batch.dispose();
-    if (!streamed) chosen.forEach((tokenId, index) => this.options.onToken?.({ tokenId, index }));
+    if (!streamed) for (const [index, tokenId] of chosen.entries()) this.options.onToken?.({ tokenId, index });
     const totalTimeMs = performance.now() - this.started;
     const stats = this.batch.stats;
     const text = this.text(chosen);
