@@ -235,6 +235,25 @@ describe('strategies on the toy model', () => {
     expect(result.candidates).toEqual([]);
     expect(result.tokenIds).toEqual([]);
     expect(result.stopReason).toBe('rejected');
+    expect(result.stats.retries).toBe(4); // the default maxRetries
+  });
+
+  it('guided search rolls a round whose particles were all rejected back, and samples it again', async () => {
+    const model = new ToyModel({ sharpness: 2 });
+    let calls = 0;
+    const { result, rowPositions } = await observed(
+      model,
+      { kind: 'guided', particles: 3, temperature: 1.3, stepDelimiter: /[a-j]$/, scoreStep: () => (++calls <= 3 ? Number.NEGATIVE_INFINITY : 0), max_retries: 2 },
+      { maxNewTokens: 12, seed: 8 },
+    );
+    expect(result.stats.retries).toBe(1);
+    expect(result.candidates.length).toBeGreaterThan(0);
+    for (const c of result.candidates) {
+      const lp = recomputedLogProbs(model, c.tokenIds);
+      expect(c.meanLogProb).toBeCloseTo(lp.reduce((a, b) => a + b, 0) / lp.length, 4);
+    }
+    expect(result.stats.rowsComputed).toBe(rowPositions);
+    expect(result.stats.rowsComputed).toBeGreaterThan(3 * (prompt.length + 11)); // the rolled-back positions count
   });
 
   it('guided search with the verifier-free scorer returns finished particles with weights', async () => {

@@ -11,6 +11,7 @@ import { weightedVote } from './voting.js';
 /** Resampling weights of the verifier-free scorer are sharper: mean log-probabilities differ by little. */
 const VERIFIER_FREE_WEIGHT_TEMPERATURE = 0.2;
 const RESAMPLING_STREAM = 0x5e5a3b1;
+const DEFAULT_MAX_RETRIES = 4;
 
 /** The built-in verifier-free step score: the step's mean token log-probability under the model. */
 export const meanLogProbStepScorer: StepScorer = (step) => meanOf(step.stepLogProbs);
@@ -27,6 +28,9 @@ interface Particle {
   lowest: number;
 }
 
+/** A particle's copy after resampling: its weight since the resampling starts afresh. */
+const copyParticle = (p: Particle): Particle => ({ trace: p.trace.copy(), stepStart: p.stepStart, sinceResample: 0, completed: false, lowest: p.lowest });
+
 const fresh = (trace: Trace): Particle => ({ trace, stepStart: 0, sinceResample: 0, completed: false, lowest: Number.POSITIVE_INFINITY });
 
 /**
@@ -38,7 +42,10 @@ const fresh = (trace: Trace): Particle => ({ trace, stepStart: 0, sinceResample:
  * a step, all rows are resampled systematically from the live particles by softmax(score / τ): the
  * KV rows follow (selectRows) with the pending logits, rejected particles are replaced, and rows of
  * finished particles are refilled, so every row keeps working. Finished particles are kept; the
- * answer is the vote over them weighted by softmax(lowest step score / τ).
+ * answer is the vote over them weighted by softmax(lowest step score / τ). When every particle of a
+ * round is rejected (and none has finished), all rows roll back to the round's start (one truncate:
+ * they started it at one length) and the round is sampled again, up to `maxRetries` times in a row;
+ * rolled-back positions count in rowsComputed.
  */
 export async function runGuidedSearch(run: SearchRun, strategy: GuidedSearchStrategy): Promise<SearchResult> {
   const scorer = strategy.scoreStep === 'verifier-free' ? meanLogProbStepScorer : strategy.scoreStep;
@@ -51,6 +58,14 @@ export async function runGuidedSearch(run: SearchRun, strategy: GuidedSearchStra
   let particles: (Particle | undefined)[] = Array.from({ length: rows }, () => fresh(new Trace()));
   let scored: { row: number; stepText: string; score: number }[] = [];
   let rounds = 0;
+  let retries = 0;
+  let retriesLeft = strategy.maxRetries ?? DEFAULT_MAX_RETRIES;
+  // The state the current round started from: every row at one length, and the tokens to feed next.
+  let snapshot: { length: number; particles: Particle[]; feed: Int32Array } = {
+    length: run.promptIds.length - 1,
+    particles: particles.map((p) => copyParticle(p!)),
+    feed: new Int32Array(rows).fill(run.promptIds[run.promptIds.length - 1]!),
+  };
   let stopReason: SearchResult['stopReason'] = 'eos';
   try {
     let logits: Tensor | undefined = await run.prefill();
@@ -67,12 +82,22 @@ export async function runGuidedSearch(run: SearchRun, strategy: GuidedSearchStra
         particles[r] = undefined;
       }
       const live = particles.filter((p): p is Particle => p !== undefined);
-      if (live.length === 0) {
-        if (finished.length === 0) stopReason = 'rejected';
-        break;
-      }
       if (run.aborted) {
         stopReason = 'aborted';
+        break;
+      }
+      if (live.length === 0 && finished.length === 0 && retriesLeft > 0) {
+        // Every particle was rejected: roll every row back to the round's start and sample the round again.
+        retriesLeft--;
+        retries++;
+        await run.batch.truncate(snapshot.length);
+        particles = snapshot.particles.map(copyParticle);
+        scored = [];
+        logits = await run.feed(snapshot.feed, rows);
+        continue;
+      }
+      if (live.length === 0) {
+        if (finished.length === 0) stopReason = 'rejected';
         break;
       }
       let feed = tokens;
@@ -88,12 +113,11 @@ export async function runGuidedSearch(run: SearchRun, strategy: GuidedSearchStra
         run.options.onIteration?.({ kind: 'resample', round: rounds, weights: byRow, ancestors: Array.from(sources), scored, finished: finished.length });
         scored = [];
         rounds++;
-        particles = Array.from(sources, (source) => {
-          const parent = particles[source]!;
-          return { trace: parent.trace.copy(), stepStart: parent.stepStart, sinceResample: 0, completed: false, lowest: parent.lowest };
-        });
+        particles = Array.from(sources, (source) => copyParticle(particles[source]!));
         if (!sources.every((source, r) => source === r)) await run.batch.selectRows(sources);
         feed = Int32Array.from(sources, (source) => tokens[source]!);
+        snapshot = { length: run.batch.length, particles: particles.map((p) => copyParticle(p!)), feed };
+        retriesLeft = strategy.maxRetries ?? DEFAULT_MAX_RETRIES;
       }
       logits = await run.feed(feed, particles.filter((p) => p?.trace.live).length);
     }
@@ -102,10 +126,10 @@ export async function runGuidedSearch(run: SearchRun, strategy: GuidedSearchStra
   }
   const weights = finished.length > 0 ? softmaxWeights(finished.map((f) => f.lowest), tau)! : [];
   const candidates: SearchCandidate[] = finished.map((f, i) => run.candidate(f.trace, weights[i]!, { lowestScore: f.lowest }));
-  if (candidates.length === 0) return run.finish([], null, [], stopReason, { rounds });
+  if (candidates.length === 0) return run.finish([], null, [], stopReason, { rounds, retries });
   const { answer } = weightedVote(candidates);
   const chosen = mostLikelyWith(candidates, answer);
-  return run.finish(chosen.tokenIds, answer, candidates, stopReason === 'aborted' ? 'aborted' : stopOf(chosen), { rounds });
+  return run.finish(chosen.tokenIds, answer, candidates, stopReason === 'aborted' ? 'aborted' : stopOf(chosen), { rounds, retries });
 }
 
 /** A row without a particle: never chosen for. */

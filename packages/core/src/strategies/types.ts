@@ -89,6 +89,8 @@ export interface GuidedSearchStrategy extends SamplingSettings {
   scoreStep: StepScorer | 'verifier-free';
   /** Resampling weights are softmax(score / weightTemperature); default 1 (0.2 for 'verifier-free'). */
   weightTemperature?: number;
+  /** Times a round whose particles were all rejected is rolled back and sampled again (default 4). */
+  maxRetries?: number;
 }
 
 export interface DeepConfStrategy extends SamplingSettings {
@@ -131,6 +133,7 @@ export const SNAKE_CASE_STRATEGY_FIELDS = Object.freeze({
   step_delimiter: 'stepDelimiter',
   score_step: 'scoreStep',
   weight_temperature: 'weightTemperature',
+  max_retries: 'maxRetries',
   warmup_traces: 'warmupTraces',
   keep_percent: 'keepPercent',
   confidence_top_k: 'confidenceTopK',
@@ -249,6 +252,8 @@ export interface SearchStats extends RowBatchStats {
   readonly duplicatePathShare?: number;
   /** Guided search: resamplings; DeepConf: waves. */
   readonly rounds?: number;
+  /** Guided search: rounds rolled back and sampled again because every particle was rejected. */
+  readonly retries?: number;
   /** DeepConf: traces stopped below the threshold. */
   readonly tracesStopped?: number;
   /** DeepConf: the threshold the warm-up set. */

@@ -20,7 +20,7 @@ const STRATEGY_FIELDS: Readonly<Record<StrategyKind, readonly string[]>> = {
   'best-of-n': ['n', 'scorer', ...SAMPLING],
   'self-consistency': ['n', ...SAMPLING],
   reasonflow: ['config'],
-  guided: ['particles', 'stepDelimiter', 'scoreStep', 'weightTemperature', ...SAMPLING],
+  guided: ['particles', 'stepDelimiter', 'scoreStep', 'weightTemperature', 'maxRetries', ...SAMPLING],
   deepconf: ['rows', 'warmupTraces', 'keepPercent', 'confidenceTopK', 'stepDelimiter', 'windowTokens', 'budget', 'consensus', ...SAMPLING],
 };
 
@@ -62,6 +62,7 @@ export function resolveStrategy(input: StrategyInput | Readonly<Record<string, u
         throw new ConfigError('scoreStep', s.scoreStep, "a step scorer function or 'verifier-free'");
       }
       positiveNumber('weightTemperature', s.weightTemperature);
+      if (s.maxRetries !== undefined) integerInRange('maxRetries', s.maxRetries, 0, 1000);
       break;
     case 'deepconf':
       integerInRange('rows', s.rows, 1, MAX_THINKERS);
