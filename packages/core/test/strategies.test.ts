@@ -4,6 +4,7 @@ import {
   type ForwardEvent,
   generateWith,
   ReasonFlowEngine,
+  ReferenceBackend,
   resolveStrategy,
   type SearchIteration,
   type SearchResult,
@@ -330,6 +331,25 @@ describe('strategies on the toy model', () => {
     });
     expect(sc.stopReason).toBe('aborted');
     expect(sc.candidates.every((c) => c.tokenIds.length === 5 && c.finish === 'aborted')).toBe(true);
+    // Mid-run aborts of guided search and DeepConf release every tensor and sequence.
+    const backend = new ReferenceBackend();
+    for (const strategy of [
+      { kind: 'guided', particles: 3, stepDelimiter: 4, scoreStep: 'verifier-free' },
+      { kind: 'deepconf', rows: 3 },
+    ] as const) {
+      const controller = new AbortController();
+      let seen = 0;
+      const r = await generateWith(
+        model,
+        prompt,
+        strategy,
+        { signal: controller.signal, decode, extractAnswer, maxNewTokens: 30, onIteration: () => ++seen === 7 && controller.abort() },
+        { backend },
+      );
+      expect(r.stopReason).toBe('aborted');
+      expect(r.stats.forwardSteps).toBe(7);
+      expect(backend.liveTensors).toBe(0);
+    }
     expect(model.liveSequences).toBe(0);
   });
 
