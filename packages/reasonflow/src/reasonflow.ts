@@ -14,7 +14,13 @@ import {
   resolveConfig,
   resolveGenerateOptions,
   type ReasonFlowConfigInput,
+  type SearchCandidate,
+  type SearchOptionsInput,
+  type SearchStats,
+  type SearchStopReason,
   type StopReason,
+  type StrategyInput,
+  generateWith,
 } from '@reasonflow/core';
 import type { FileProgress } from '@reasonflow/model-adapter';
 import { TextStreamDecoder } from './text-stream.js';
@@ -116,6 +122,26 @@ export interface ThoughtsResult {
   readonly bestThinkersSummary: readonly (readonly number[])[];
   readonly stopReason: StopReason;
   readonly stats: ThoughtsStats;
+}
+
+/** Options of `ReasonFlow#search`: the strategies' options, with text streaming instead of token callbacks. */
+export interface SearchCallOptions extends Omit<SearchOptionsInput, 'decode' | 'onToken'> {
+  /** Called with each piece of the final answer's text (live for greedy, sampling, ReasonFlow; once chosen otherwise). */
+  stream?: (chunk: TextChunk) => void;
+  /** Add the tokenizer's special tokens (e.g. BOS) to plain-text input (default true). */
+  addSpecialTokens?: boolean;
+}
+
+export interface SearchOutput {
+  /** The chosen trace's text (special tokens removed). */
+  readonly output: string;
+  /** The answer the strategy settled on (needs `extractAnswer`; null otherwise). */
+  readonly answer: string | null;
+  readonly tokenIds: readonly number[];
+  /** Every trace the strategy weighed, with its text. */
+  readonly candidates: readonly (SearchCandidate & { readonly text: string })[];
+  readonly stopReason: SearchStopReason;
+  readonly stats: SearchStats & { readonly executionProvider: string };
 }
 
 /** The facade's own per-call options, on top of the engine's (`onIteration` is the engine's). */
@@ -256,6 +282,57 @@ export class ReasonFlow {
       output: decode(result.tokenIds),
       tokenIds: result.tokenIds,
       bestThinkersSummary: result.bestThinkersSummary,
+      stopReason: result.stopReason,
+      stats: { ...result.stats, executionProvider: this.executionProvider },
+    };
+  }
+
+  /**
+   * Decodes with a strategy (greedy, sampling, best-of-N, self-consistency, ReasonFlow, guided search,
+   * DeepConf; see core's `generateWith`), with `decode` filled in from the tokenizer. A `reasonflow`
+   * strategy without a config uses this instance's.
+   *
+   * ```ts
+   * const { answer, candidates } = await rf.search('C:3,5,7>22=', { kind: 'self-consistency', n: 8 }, { extractAnswer });
+   * ```
+   */
+  async search(input: string | readonly ChatMessage[], strategy: StrategyInput, options: SearchCallOptions = {}): Promise<SearchOutput> {
+    if (this.disposed) throw new ConfigError('ReasonFlow', 'disposed', 'a live instance (dispose() was called)');
+    if (options === null || typeof options !== 'object') throw new ConfigError('options', options, 'a plain object of search options');
+    const { stream, addSpecialTokens, add_special_tokens: addSpecialTokensSnake, ...searchOptions } = options as SearchCallOptions & {
+      add_special_tokens?: boolean;
+    };
+    if (stream !== undefined && typeof stream !== 'function') throw new ConfigError('stream', stream, 'a function');
+    const special = addSpecialTokens ?? addSpecialTokensSnake;
+    if (special !== undefined && typeof special !== 'boolean') throw new ConfigError('addSpecialTokens', special, 'a boolean');
+    const promptIds = this.encode(input, special ?? true);
+    const decode = (ids: readonly number[]) => (ids.length === 0 ? '' : this.tokenizer.decode(ids, { skipSpecialTokens: true }));
+    const streamer = stream ? new TextStreamDecoder(decode) : undefined;
+    const withConfig =
+      strategy !== null && typeof strategy === 'object' && strategy.kind === 'reasonflow' && strategy.config === undefined
+        ? { ...strategy, config: this.config }
+        : strategy;
+    const result = await generateWith(
+      this.model,
+      promptIds,
+      withConfig,
+      {
+        ...(this.tokenizer.eosTokenIds ? { eosTokenIds: this.tokenizer.eosTokenIds } : {}),
+        ...searchOptions,
+        decode,
+        ...(streamer ? { onToken: (t) => stream!({ text: streamer.push(t.tokenId), tokenId: t.tokenId, index: t.index }) } : {}),
+      },
+      { backend: this.engine.backend, memoryLimitBytes: this.engine.memoryLimitBytes },
+    );
+    if (streamer) {
+      const rest = streamer.flush();
+      if (rest) stream!({ text: rest, tokenId: -1, index: result.tokenIds.length });
+    }
+    return {
+      output: decode(result.tokenIds),
+      answer: result.answer,
+      tokenIds: result.tokenIds,
+      candidates: result.candidates.map((c) => ({ ...c, text: c.text ?? decode(c.tokenIds) })),
       stopReason: result.stopReason,
       stats: { ...result.stats, executionProvider: this.executionProvider },
     };
