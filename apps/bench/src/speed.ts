@@ -3,13 +3,13 @@
  * is a ratio to a baseline measured in the same repetition (interleaved), reported as the median.
  */
 import { basename, dirname } from 'node:path';
+import { loadModel } from '@reasonflow/backend-cuda';
 import type { ReasonFlowConfigInput } from '@reasonflow/core';
-import type { OnnxDecoderModel } from '@reasonflow/model-adapter';
 import { MODEL_SPEC } from '@reasonflow/model-tiny';
 import { ReasonFlow } from 'reasonflow';
 import { BareOrtDecoder } from './bare-loop.js';
 import { median, medianOverhead, medianRatio } from './stats.js';
-import { TimedModel } from './timing.js';
+import { KvTimer } from './timing.js';
 
 export interface SpeedOptions {
   modelPath: string;
@@ -123,7 +123,9 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
     vocab: MODEL_SPEC.vocabSize,
   };
   const bare = await BareOrtDecoder.load(modelPath, shape, 1);
-  const rf = await ReasonFlow.fromPretrained(modelPath, { device: 'cpu', intraOpNumThreads: 1, onWarning: () => {} });
+  // Loaded here (not through fromPretrained) so that the model's own events are typed and observable.
+  const loaded = await loadModel(modelPath, { device: 'cpu', intraOpNumThreads: 1, onWarning: () => {} });
+  const rf = new ReasonFlow({}, loaded.model, loaded.tokenizer, { executionProvider: loaded.executionProvider, owned: loaded });
   try {
     const greedy = rf.withConfig({ numOfThinkers: 1, numOfThoughts: 1 });
     const probe = options.prompts[0] ?? '1234567+7654321=';
@@ -260,9 +262,9 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
       };
     });
 
-    // 5. KV select + rollback vs forward, through the timing proxy.
-    const loaded = rf.model as OnnxDecoderModel;
-    const timed = new TimedModel(rf.model, loaded.kvCacheOps);
+    // 5. KV select + rollback vs forward, from the engine's observer and the model's events.
+    const timer = new KvTimer();
+    const stopObserving = loaded.model.observe(timer.onModelEvent);
     const kvConfigs: { label: string; config: ReasonFlowConfigInput }[] = [
       { label: 'N=4, T=4', config: { numOfThinkers: 4, numOfThoughts: 4 } },
       { label: 'N=8, T=4', config: { numOfThinkers: 8, numOfThoughts: 4 } },
@@ -271,20 +273,21 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
     log(`speed 5/6: KV select + rollback vs forward (${kvConfigs.length} configurations)`);
     const kv: SpeedResults['kv'] = [];
     for (const c of kvConfigs) {
-      const instance = new ReasonFlow({ ...rf.config, ...c.config }, timed, rf.tokenizer);
+      const instance = new ReasonFlow({ ...rf.config, ...c.config }, loaded.model, rf.tokenizer, { observer: timer.observer });
       const ratios: number[] = [];
       const kvMs: number[] = [];
       const fwMs: number[] = [];
       for (let rep = 0; rep < reps; rep++) {
-        timed.reset();
+        timer.reset();
         const r = await runPrompts(instance, options.prompts, options.maxNewTokens, { rss: 0 });
-        const t = timed.timings;
+        const t = timer.timings;
         ratios.push(t.kvMs / t.forwardMs);
         kvMs.push(t.kvMs / r.iterations);
         fwMs.push(t.forwardMs / r.iterations);
       }
       kv.push({ label: c.label, kvOverForward: median(ratios), kvMsPerIteration: median(kvMs), forwardMsPerIteration: median(fwMs) });
     }
+    stopObserving();
 
     // 6. Memory: RSS after 10 vs after `leakRuns` short generations (N=4, T=4: selects and rollbacks).
     log(`speed 6/6: memory, ${options.leakRuns} sequential short generations`);
@@ -304,8 +307,8 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
       rssAfter10MiB: rssAfter10 / MiB,
       rssAfterAllMiB: rssAfterAll / MiB,
       growthRatio: rssAfterAll / rssAfter10,
-      liveTensorsAfter: loaded.liveTensors,
-      liveSequencesAfter: loaded.liveSequences,
+      liveTensorsAfter: loaded.model.liveTensors,
+      liveSequencesAfter: loaded.model.liveSequences,
       maxRssMiB: process.resourceUsage().maxRSS / 1024,
     };
     return { engineOverhead, ...(transformersJs ? { transformersJs } : {}), configs: configResults, kv, memory };

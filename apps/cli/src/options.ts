@@ -48,6 +48,7 @@ void exhaustive;
 const CHOICES: Partial<Record<ConfigField, readonly string[]>> = {
   pathScoring: PATH_SCORING_CHOICES,
   kvMerge: KV_MERGE_CHOICES,
+  branching: ['none', 'ranked', 'sampled'],
 };
 
 /** One line of --help per config field; a Record so a new field without help fails to compile. */
@@ -72,6 +73,7 @@ const CONFIG_HELP: Record<ConfigField, string> = {
   pathAcceptance: "commit the winner's confident lookahead at once",
   pathAcceptanceLogProb: 'least log-probability of an accepted token',
   softThoughtTopK: 'tokens mixed into a soft thought',
+  branching: 'thinkers start from distinct tokens',
 };
 
 /** Config fields that still matter with one thinker (greedy, sample): the rest are ReasonFlow-only. */

@@ -38,6 +38,7 @@ const report: IterationReport = {
   acceptanceThreshold: 0.5,
   uncertainty: 0.2,
   acceptanceRate: 0.5,
+  duplicatePathShare: 0.5,
   cacheLength: 12,
 };
 

@@ -1,30 +1,14 @@
-import { DEFAULT_CONFIG, type ReasonFlowConfig, type ReasonFlowConfigInput } from '@reasonflow/core';
-import { type LoadInfo, ModelClient } from './client.js';
-import type { DeviceChoice, IterationView, RunResult, Strategy, WorkerResources } from './protocol.js';
+import { DEFAULT_CONFIG, type IterationReport, ReasonFlow, type ReasonFlowConfig, type ReasonFlowConfigInput } from 'reasonflow';
+import { clearModelCache, filesByRelativePath, loadModelInWorker, type WorkerWebLoadedModel } from 'reasonflow/browser';
+import type { DemoHandle, DemoResources, DemoState, DeviceChoice, LoadInfo, Strategy } from './demo-handle.js';
+import { PathChart } from './path-chart.js';
 import './style.css';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
-const MODEL_URL = `${import.meta.env.BASE_URL}model/`;
+const EMBEDDED_MODEL_URL = new URL(`${import.meta.env.BASE_URL}model/`, location.href).href;
+/** onnxruntime-web's wasm files come from this app (see vite.config.ts), never from a CDN. */
+const ORT_WASM_PATHS = new URL(`${import.meta.env.BASE_URL}ort/`, location.href).href;
 const MAX_ITERATIONS_SHOWN = 400;
-
-type State = 'loading' | 'ready' | 'running' | 'done' | 'error';
-
-/** What the page exposes for scripts and the browser test (`window.reasonflowDemo`). */
-export interface DemoHandle {
-  state: State;
-  loadInfo: LoadInfo | undefined;
-  lastResult: RunResult | undefined;
-  warnings: string[];
-  iterationsShown: number;
-  resources(): Promise<WorkerResources>;
-  dispose(): Promise<WorkerResources>;
-}
-
-declare global {
-  interface Window {
-    reasonflowDemo: DemoHandle;
-  }
-}
 
 const params = new URLSearchParams(location.search);
 const device = (['auto', 'webgpu', 'wasm'].includes(params.get('device') ?? '') ? params.get('device') : 'auto') as DeviceChoice;
@@ -33,6 +17,7 @@ $<HTMLSelectElement>('device').addEventListener('change', (event) => {
   params.set('device', (event.target as HTMLSelectElement).value);
   location.search = params.toString();
 });
+$<HTMLInputElement>('model-url').value = params.get('model') ?? EMBEDDED_MODEL_URL;
 
 // ---- settings form: every ReasonFlowConfig field, with the defaults -------------------------------
 const CHOICES: Partial<Record<keyof ReasonFlowConfig, readonly string[]>> = {
@@ -40,9 +25,20 @@ const CHOICES: Partial<Record<keyof ReasonFlowConfig, readonly string[]>> = {
   kvMerge: ['best-row', 'mean'],
 };
 const settings = $('settings');
-for (const [key, value] of Object.entries(DEFAULT_CONFIG) as [keyof ReasonFlowConfig, unknown][]) {
+// The page starts with a real search (the README's example), not the original's single thinker.
+const DEMO_DEFAULTS: Partial<ReasonFlowConfig> = { numOfThinkers: 4, numOfThoughts: 4, topkThinkers: 1, diversityWeight: 0.3 };
+const HELP: Partial<Record<keyof ReasonFlowConfig, string>> = {
+  numOfThinkers: 'rows searched in parallel',
+  numOfThoughts: 'lookahead tokens per thinker and iteration',
+  topkThinkers: 'winners fused into the committed token',
+  diversityWeight: 'how much a path differing from the others adds to its score',
+  pathAcceptance: "commit the winner's whole path when it is confident enough",
+};
+for (const [key, fallback] of Object.entries(DEFAULT_CONFIG) as [keyof ReasonFlowConfig, unknown][]) {
+  const value = DEMO_DEFAULTS[key] ?? fallback;
   const label = document.createElement('label');
   label.textContent = key;
+  if (HELP[key]) label.title = HELP[key]!;
   let input: HTMLInputElement | HTMLSelectElement;
   if (CHOICES[key]) {
     input = document.createElement('select');
@@ -83,40 +79,54 @@ function readConfig(): ReasonFlowConfigInput {
 }
 
 // ---- status ---------------------------------------------------------------------------------------
+let rf: ReasonFlow | undefined;
+let loaded: WorkerWebLoadedModel | undefined;
+let controller: AbortController | undefined;
+
+async function resources(): Promise<DemoResources> {
+  if (rf === undefined) throw new Error('no model loaded');
+  return (await rf.resources()) as DemoResources;
+}
+
 const handle: DemoHandle = {
-  state: 'loading',
+  state: 'idle',
   loadInfo: undefined,
+  loadError: undefined,
   lastResult: undefined,
   warnings: [],
   iterationsShown: 0,
-  resources: () => client.resources(),
-  dispose: () => client.dispose(),
+  resources,
+  async dispose() {
+    await rf?.dispose();
+    return resources();
+  },
 };
 window.reasonflowDemo = handle;
 
-function setState(state: State, text: string): void {
+function setState(state: DemoState, text: string): void {
   handle.state = state;
   const status = $('status');
   status.dataset.state = state;
   status.textContent = text;
-  $<HTMLButtonElement>('run').disabled = state === 'loading' || state === 'running' || state === 'error';
+  $<HTMLButtonElement>('run').disabled = state !== 'ready' && state !== 'done';
   $<HTMLButtonElement>('stop').disabled = state !== 'running';
+  for (const id of ['load-url', 'load-folder', 'clear-cache']) $<HTMLButtonElement>(id).disabled = state === 'loading' || state === 'running';
 }
 
 // ---- search view ----------------------------------------------------------------------------------
 const search = $('search');
 const output = $('output');
+const chart = new PathChart($('chart'));
 
-function renderIteration(view: IterationView): void {
-  const { report } = view;
+function renderIteration(report: IterationReport, pathTexts: readonly (readonly string[])[], committedText: string): void {
   const winner = report.selected[0];
   const node = document.createElement('div');
   node.className = 'iter';
   const head = document.createElement('div');
   head.className = 'iter-head';
-  const committedText = report.committed.length;
-  head.innerHTML = `<b>#${report.iteration}</b><span>committed <span class="committed"></span> (${committedText} token${committedText === 1 ? '' : 's'})</span><span>T ${report.temperatures.map((t) => t.toFixed(2)).join('–')}</span><span>uncertainty ${report.uncertainty.toFixed(2)}</span><span>cache ${report.cacheLength}</span>`;
-  (head.querySelector('.committed') as HTMLElement).textContent = view.committedText.replace(/ /g, '␣');
+  const committedCount = report.committed.length;
+  head.innerHTML = `<b>#${report.iteration}</b><span>committed <span class="committed"></span> (${committedCount} token${committedCount === 1 ? '' : 's'})</span><span>T ${report.temperatures.map((t) => t.toFixed(2)).join('–')}</span><span>uncertainty ${report.uncertainty.toFixed(2)}</span><span>cache ${report.cacheLength}</span>`;
+  (head.querySelector('.committed') as HTMLElement).textContent = committedText.replace(/ /g, '␣');
   node.append(head);
   const maxCombined = Math.max(...report.thinkers.map((t) => t.combined));
   const minCombined = Math.min(...report.thinkers.map((t) => t.combined));
@@ -135,7 +145,7 @@ function renderIteration(view: IterationView): void {
       tok.className = 'tok';
       const p = Math.exp(thinker.pathLogProbs[step] ?? 0);
       tok.style.setProperty('--l', `${Math.round(96 - 30 * p)}%`);
-      tok.textContent = (view.pathTexts[i]?.[step] ?? String(token)).replace(/ /g, '␣') || '∅';
+      tok.textContent = (pathTexts[i]?.[step] ?? String(token)).replace(/ /g, '␣') || '∅';
       tok.title = `token ${token}, p = ${p.toFixed(3)}`;
       if (thinker.row === winner && step < report.committed.length && report.committed[step] === token) tok.classList.add('accepted');
       path.append(tok);
@@ -150,56 +160,86 @@ function renderIteration(view: IterationView): void {
     node.append(row);
   });
   search.prepend(node);
+  chart.add(report, pathTexts.map((p) => p.join('')), committedText);
   handle.iterationsShown++;
   while (search.childElementCount > MAX_ITERATIONS_SHOWN) search.lastElementChild?.remove();
 }
 
-// ---- worker ---------------------------------------------------------------------------------------
+// ---- loading --------------------------------------------------------------------------------------
 const files = new Map<string, { loaded: number; total: number | undefined }>();
-const client = new ModelClient({
-  progress(file, loaded, total) {
-    files.set(file, { loaded, total });
-    let sum = 0;
-    let sumTotal = 0;
-    for (const f of files.values()) {
-      sum += f.loaded;
-      sumTotal += f.total ?? f.loaded;
-    }
-    $<HTMLProgressElement>('load-progress').value = sumTotal > 0 ? sum / sumTotal : 0;
-    $('load-text').textContent = `Downloading ${file} — ${(sum / 1e6).toFixed(1)} / ${(sumTotal / 1e6).toFixed(1)} MB`;
-  },
-  warning(message) {
-    handle.warnings.push(message);
-    console.warn(message);
-  },
-  token(text) {
-    output.append(text);
-  },
-  iteration: renderIteration,
-});
+function showProgress(file: string, done: number, total: number | undefined): void {
+  files.set(file, { loaded: done, total });
+  let sum = 0;
+  let sumTotal = 0;
+  for (const f of files.values()) {
+    sum += f.loaded;
+    sumTotal += f.total ?? f.loaded;
+  }
+  $<HTMLProgressElement>('load-progress').value = sumTotal > 0 ? sum / sumTotal : 0;
+  $('load-text').textContent = `Loading ${file} — ${(sum / 1e6).toFixed(1)} / ${(sumTotal / 1e6).toFixed(1)} MB`;
+}
 
-async function start(): Promise<void> {
-  setState('loading', `loading the model on ${device}…`);
+/** Loads a folder URL or picked files in the library's model worker; the engine runs on this page. */
+async function load(folder: string | Readonly<Record<string, Blob>>): Promise<void> {
+  const source = typeof folder === 'string' ? folder : 'local folder';
+  setState('loading', `loading ${source} on ${device}…`);
+  $('load-error').textContent = '';
+  handle.loadError = undefined;
+  files.clear();
+  await rf?.dispose();
+  rf = undefined;
+  const start = performance.now();
   try {
-    const info = await client.load(device, MODEL_URL);
+    const worker = new Worker(new URL('./model-worker.ts', import.meta.url), { type: 'module', name: 'reasonflow-model' });
+    const model = await loadModelInWorker(folder, {
+      worker,
+      device,
+      ort: { wasmPaths: ORT_WASM_PATHS, numThreads: 1 },
+      onProgress: (p) => showProgress(p.file, p.loaded, p.total),
+      onWarning: (message) => {
+        handle.warnings.push(message);
+        console.warn(message);
+      },
+    });
+    loaded = model;
+    rf = await ReasonFlow.fromPretrained(source, {
+      loader: async () => ({ model: model.model, tokenizer: model.tokenizer, executionProvider: model.executionProvider, dispose: () => model.dispose() }),
+    });
+    const info: LoadInfo = { executionProvider: model.executionProvider, adapter: model.adapter, loadMs: performance.now() - start, ortVersion: model.ortVersion, source };
     handle.loadInfo = info;
     const badge = $('backend');
     badge.dataset.provider = info.executionProvider;
     badge.textContent = info.executionProvider === 'webgpu' ? 'WebGPU' : 'wasm (CPU)';
     badge.title = `onnxruntime-web ${info.ortVersion}${info.adapter ? ` · adapter: ${info.adapter}` : ''}`;
     $<HTMLProgressElement>('load-progress').value = 1;
-    $('load-text').textContent = `Model loaded in ${(info.loadMs / 1000).toFixed(2)} s on ${badge.textContent}${info.adapter ? ` (${info.adapter})` : ''}${handle.warnings.length ? ` — ${handle.warnings.join(' ')}` : ''}`;
+    $('load-text').textContent = `${source} loaded in ${(info.loadMs / 1000).toFixed(2)} s on ${badge.textContent}${info.adapter ? ` (${info.adapter})` : ''}${handle.warnings.length ? ` — ${handle.warnings.join(' ')}` : ''}`;
     setState('ready', 'ready');
   } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    handle.loadError = message;
     $('backend').dataset.provider = 'error';
     $('backend').textContent = 'error';
-    setState('error', `could not load the model: ${(error as Error).message}`);
+    $('load-text').textContent = `Could not load ${source}.`;
+    $('load-error').textContent = message;
+    setState('error', 'no model loaded');
   }
 }
 
+$('load-url').addEventListener('click', () => void load($<HTMLInputElement>('model-url').value.trim()));
+$('load-folder').addEventListener('click', () => $<HTMLInputElement>('folder-input').click());
+$<HTMLInputElement>('folder-input').addEventListener('change', (event) => {
+  const picked = (event.target as HTMLInputElement).files;
+  if (picked && picked.length > 0) void load(filesByRelativePath(picked));
+});
+$('clear-cache').addEventListener('click', async () => {
+  const cleared = await clearModelCache();
+  $('load-text').textContent = cleared ? 'Cleared the cached model files: the next load downloads them again.' : 'Nothing was cached.';
+});
+
+// ---- generation (on this thread; only forward passes and KV operations go to the worker) -----------
 $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  if (handle.state === 'running' || handle.state === 'loading') return;
+  if (rf === undefined || handle.state === 'running' || handle.state === 'loading') return;
   const prompt = $<HTMLTextAreaElement>('prompt').value;
   const strategy = $<HTMLSelectElement>('strategy').value as Strategy;
   output.textContent = '';
@@ -208,24 +248,52 @@ $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
   promptSpan.textContent = prompt;
   output.append(promptSpan);
   search.textContent = '';
+  chart.clear();
   handle.iterationsShown = 0;
+  handle.lastResult = undefined;
   setState('running', 'generating…');
+  const config = strategy === 'greedy' ? { ...readConfig(), numOfThinkers: 1, topkThinkers: 1, pathAcceptance: false } : readConfig();
+  const runner = rf.withConfig(config);
+  const decode = (ids: readonly number[]) => rf!.tokenizer.decode(ids, { skipSpecialTokens: false });
+  controller = new AbortController();
+  const start = performance.now();
   try {
-    const result = await client.generate({
-      prompt,
-      strategy,
-      config: readConfig(),
+    const result = await runner.generateThoughts(prompt, {
       maxNewTokens: Number($<HTMLInputElement>('maxNewTokens').value),
+      signal: controller.signal,
+      stream: (chunk) => output.append(chunk.text),
+      onIteration: (report) =>
+        renderIteration(
+          report,
+          report.thinkers.map((t) => t.pathTokens.map((id) => decode([id]))),
+          decode(report.committed),
+        ),
     });
-    handle.lastResult = result;
+    const elapsedMs = performance.now() - start;
+    handle.lastResult = {
+      output: result.output,
+      tokenIds: result.tokenIds,
+      bestThinkersSummary: result.bestThinkersSummary,
+      stopReason: result.stopReason,
+      iterations: result.stats.iterations,
+      tokens: result.tokenIds.length,
+      elapsedMs,
+      tokensPerSecond: result.tokenIds.length / (elapsedMs / 1000),
+      modelTimeMs: result.stats.modelTimeMs,
+      engineTimeMs: result.stats.engineTimeMs,
+      forwardSteps: result.stats.forwardSteps,
+      executionProvider: result.stats.executionProvider,
+    };
+    const r = handle.lastResult;
     setState(
       'done',
-      `${result.tokens} tokens in ${(result.elapsedMs / 1000).toFixed(2)} s · ${result.tokensPerSecond.toFixed(1)} tokens/s · ${result.iterations} iterations, ${result.forwardSteps} forward steps (model ${(result.modelTimeMs / 1000).toFixed(2)} s) · ${strategy} on ${result.executionProvider} · stop: ${result.stopReason}`,
+      `${r.tokens} tokens in ${(r.elapsedMs / 1000).toFixed(2)} s · ${r.tokensPerSecond.toFixed(1)} tokens/s · ${r.iterations} iterations, ${r.forwardSteps} forward steps (model ${(r.modelTimeMs / 1000).toFixed(2)} s) · ${strategy} on ${r.executionProvider} · stop: ${r.stopReason}`,
     );
   } catch (error) {
     setState('error', `generation failed: ${(error as Error).message}`);
   }
 });
-$('stop').addEventListener('click', () => client.abort());
+$('stop').addEventListener('click', () => controller?.abort());
 
-void start();
+setState('idle', 'idle');
+void load($<HTMLInputElement>('model-url').value);

@@ -11,7 +11,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { ReasonFlow, type ReasonFlowConfigInput } from 'reasonflow';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { RunResult, WorkerResources } from '../src/protocol.js';
+import type { DemoResources, RunResult } from '../src/demo-handle.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const configFile = join(root, 'vite.config.ts');
@@ -57,12 +57,31 @@ async function nodeRun(rf: ReasonFlow, config: ReasonFlowConfigInput): Promise<N
   return { tokenIds: result.tokenIds, output: result.output, tokensPerSecond: result.tokenIds.length / seconds };
 }
 
-async function runInPage(page: Page, strategy: 'greedy' | 'reasonflow'): Promise<RunResult> {
+async function startInPage(page: Page, strategy: 'greedy' | 'reasonflow', maxNewTokens = MAX_NEW_TOKENS): Promise<void> {
   await page.selectOption('#strategy', strategy);
   await page.fill('#prompt', PROMPT);
-  await page.fill('#maxNewTokens', String(MAX_NEW_TOKENS));
+  await page.fill('#maxNewTokens', String(maxNewTokens));
   for (const [key, value] of Object.entries(SETTINGS)) await page.fill(`#cfg-${key}`, String(value));
   await page.click('#run');
+}
+
+/** Model files the page (or its worker) asked the network for. */
+function modelRequests(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname.startsWith('/model/')) seen.push(`${request.method()} ${request.url()}`);
+  });
+  return seen;
+}
+
+async function waitLoaded(page: Page): Promise<void> {
+  await page.waitForFunction(() => window.reasonflowDemo !== undefined && !['idle', 'loading'].includes(window.reasonflowDemo.state), null, { timeout: 120_000 });
+  const loadInfo = await page.evaluate(() => window.reasonflowDemo.loadInfo);
+  if (loadInfo === undefined) throw new Error(`loading failed: ${await page.textContent('#load-error')}`);
+}
+
+async function runInPage(page: Page, strategy: 'greedy' | 'reasonflow'): Promise<RunResult> {
+  await startInPage(page, strategy);
   await page.waitForFunction(() => window.reasonflowDemo.state !== 'running', null, { timeout: 240_000 });
   const state = await page.evaluate(() => window.reasonflowDemo.state);
   if (state !== 'done') throw new Error(`the page says: ${await page.textContent('#status')}`);
@@ -108,7 +127,10 @@ describe('the web demo in Chromium', () => {
   });
 
   test.each((process.env.REASONFLOW_WEB_DEVICES ?? 'webgpu,wasm').split(',') as ('webgpu' | 'wasm')[])('greedy and ReasonFlow on %s match the Node backend, and nothing leaks', async (device) => {
-    const page = await browser!.newPage({ viewport: { width: 1400, height: 1000 } });
+    // One context per device: its Cache API storage starts empty and survives a reload.
+    const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const requested = modelRequests(page);
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => {
@@ -116,9 +138,9 @@ describe('the web demo in Chromium', () => {
     });
     try {
       await page.goto(`${url}?device=${device}`);
-      await page.waitForFunction(() => window.reasonflowDemo?.state !== 'loading', null, { timeout: 120_000 });
-      const loadInfo = await page.evaluate(() => window.reasonflowDemo.loadInfo);
-      if (loadInfo === undefined) throw new Error(`loading failed: ${await page.textContent('#status')}`);
+      await waitLoaded(page);
+      const loadInfo = (await page.evaluate(() => window.reasonflowDemo.loadInfo))!;
+      expect(requested.some((r) => r.includes('/model/onnx/'))).toBe(true);
       expect(loadInfo.executionProvider).toBe(device);
       expect(await page.textContent('#backend')).toBe(device === 'webgpu' ? 'WebGPU' : 'wasm (CPU)');
 
@@ -134,8 +156,30 @@ describe('the web demo in Chromium', () => {
       expect(await page.locator('#search .iter').count()).toBe(reasonflow.iterations);
       expect(await page.locator('#search .iter').first().locator('.thinker').count()).toBe(SETTINGS.numOfThinkers);
       expect(await page.locator('#search .thinker.won').count()).toBeGreaterThanOrEqual(reasonflow.iterations);
+      // The search is drawn as a chart too: one dot per thinker and iteration, the winners ringed.
+      expect(await page.locator('#chart circle').count()).toBe(reasonflow.iterations * SETTINGS.numOfThinkers!);
+      expect(await page.locator('#chart circle.winner').count()).toBeGreaterThanOrEqual(reasonflow.iterations);
+      // The output wraps inside its card.
+      expect(await page.$eval('#output', (el) => el.scrollWidth <= el.clientWidth)).toBe(true);
       await page.screenshot({ path: join(resultsDir, `screenshot-${device}.png`), fullPage: true });
       if (device === 'webgpu') await page.screenshot({ path: join(resultsDir, 'screenshot.png'), fullPage: true });
+
+      if (device === 'wasm') {
+        // Stop: the engine runs in the page, so an abort lands between two forward passes.
+        await startInPage(page, 'reasonflow', 250);
+        await page.waitForFunction(() => window.reasonflowDemo.iterationsShown >= 2, null, { timeout: 60_000 });
+        const clicked = performance.now();
+        await page.click('#stop');
+        await page.waitForFunction(() => window.reasonflowDemo.state !== 'running', null, { timeout: 10_000 });
+        const stopMs = performance.now() - clicked;
+        const stopped = (await page.evaluate(() => window.reasonflowDemo.lastResult))!;
+        expect(stopped.stopReason).toBe('aborted');
+        expect(stopped.tokens).toBeGreaterThan(0);
+        expect(stopped.tokens).toBeLessThan(250);
+        expect(await page.textContent('#output')).toBe(PROMPT + stopped.output);
+        expect(stopMs).toBeLessThan(2_000);
+        timings.stopMs = stopMs;
+      }
 
       // After a run: no sequence, KV cache or logits tensor is alive; after dispose, no session either.
       const afterRun = await page.evaluate(() => window.reasonflowDemo.resources());
@@ -143,8 +187,15 @@ describe('the web demo in Chromium', () => {
       expect(afterRun.sessions).toBeGreaterThan(0);
       if (device === 'webgpu') expect(afterRun.deviceTensorsCreated).toBeGreaterThan(0);
       else expect(afterRun.deviceTensorsCreated).toBe(0);
-      const afterDispose: WorkerResources = await page.evaluate(() => window.reasonflowDemo.dispose());
+      const afterDispose: DemoResources = await page.evaluate(() => window.reasonflowDemo.dispose());
       expect(afterDispose).toMatchObject({ sessions: 0, sequences: 0, adapterTensors: 0, deviceTensors: 0, engineTensors: 0 });
+
+      // A reload loads the model from the browser's cache: no model file goes over the network.
+      requested.length = 0;
+      await page.reload();
+      await waitLoaded(page);
+      expect(await page.evaluate(() => window.reasonflowDemo.loadInfo?.executionProvider)).toBe(device);
+      expect(requested).toEqual([]);
       expect(errors).toEqual([]);
 
       timings[device] = {
@@ -158,7 +209,7 @@ describe('the web demo in Chromium', () => {
       };
       console.log(`[web] ${device}: ${JSON.stringify(timings[device])}; node: ${JSON.stringify(timings.node)}`);
     } finally {
-      await page.close();
+      await context.close();
     }
   });
 });

@@ -1,23 +1,16 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import {
-  encodeOnnxModel,
-  type OrtSession,
-  type OrtSessionOptions,
-  type ProviderAvailability,
-  resolveProvider,
-  type SessionFactory,
-} from '@reasonflow/model-adapter';
+import type { DeviceAvailability } from '@reasonflow/model-adapter';
+import { encodeOnnxModel } from '@reasonflow/model-adapter/internal';
 import * as ort from 'onnxruntime-node';
-import { CUDA_INSTALL_HINT } from './errors.js';
 
 /** Which execution provider to use: `auto` tries CUDA and falls back to CPU with one warning. */
 export type Device = 'auto' | 'cuda' | 'cpu';
 /** The provider that actually runs the model. */
 export type ExecutionProvider = 'cuda' | 'cpu';
 
-export type CudaAvailability = ProviderAvailability;
+export type CudaAvailability = DeviceAvailability;
 
 /** Where onnxruntime-node keeps its native libraries for this platform. */
 function ortBinaryFolder(): string | undefined {
@@ -70,60 +63,4 @@ export function probeCuda(): Promise<CudaAvailability> {
 /** @internal For tests: forget the cached probe result. */
 export function resetCudaProbe(): void {
   cached = undefined;
-}
-
-/**
- * Picks the execution provider for `device`.
- * @throws BackendUnavailableError for `cuda` when CUDA cannot be used.
- */
-export async function resolveExecutionProvider(
-  device: Device,
-  onWarning: (message: string) => void,
-  probe: () => Promise<CudaAvailability> = probeCuda,
-): Promise<ExecutionProvider> {
-  return resolveProvider(
-    device,
-    {
-      accelerator: 'cuda',
-      fallback: 'cpu',
-      fallbackLabel: 'CPU',
-      hint: CUDA_INSTALL_HINT,
-      warningSuffix: " See @reasonflow/backend-cuda's README to enable CUDA.",
-    },
-    probe,
-    onWarning,
-  );
-}
-
-export interface ProviderSessions {
-  readonly createSession: SessionFactory;
-  /** The provider every session so far runs on (`cpu` once any session fell back). */
-  readonly provider: () => ExecutionProvider;
-}
-
-/**
- * Session creation on `provider`. With `auto` and CUDA, a graph that CUDA cannot load is retried on
- * CPU (one warning); with a forced `cuda` the error surfaces.
- */
-export function providerSessions(
-  provider: ExecutionProvider,
-  device: Device,
-  onWarning: (message: string) => void,
-  cudaDeviceId = 0,
-): ProviderSessions {
-  let current = provider;
-  const cpuOptions = (options: OrtSessionOptions): OrtSessionOptions => ({ ...options, executionProviders: ['cpu'] });
-  const createSession: SessionFactory = async (bytes, file, options): Promise<OrtSession> => {
-    if (current === 'cpu') return ort.InferenceSession.create(bytes, cpuOptions(options));
-    try {
-      return await ort.InferenceSession.create(bytes, { ...options, executionProviders: [{ name: 'cuda', deviceId: cudaDeviceId }, 'cpu'] });
-    } catch (error) {
-      if (device === 'cuda') throw error;
-      const session = await ort.InferenceSession.create(bytes, cpuOptions(options));
-      current = 'cpu';
-      onWarning(`[reasonflow] ${file} could not be loaded on CUDA (${(error as Error).message}); running on CPU.`);
-      return session;
-    }
-  };
-  return { createSession, provider: () => current };
 }

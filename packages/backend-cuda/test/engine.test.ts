@@ -43,7 +43,7 @@ describe('ReasonFlowEngine on the ONNX model', () => {
       expect(b.bestThinkersSummary).toEqual(a.bestThinkersSummary);
       expect(local.model.liveTensors).toBe(0);
       expect(local.model.liveSequences).toBe(0);
-      expect(await worker.model.stats()).toEqual({ liveSessions: 3, liveTensors: 0, liveSequences: 0 });
+      expect(await worker.model.resources()).toEqual({ sessions: 3, tensors: 0, sequences: 0 });
     });
   }
 });

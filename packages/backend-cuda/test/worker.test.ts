@@ -80,9 +80,14 @@ describe('WorkerDecoderModel', () => {
   it('no leaks: the worker holds nothing after its sequences are disposed', async () => {
     const seq = await loaded.model.startSequence({ rows: 2 });
     const t = await seq.forward({ kind: 'tokens', tokens: Int32Array.of(5, 6, 7, 8), tokensPerRow: 2 });
-    expect(await loaded.model.stats()).toEqual({ liveSessions: 3, liveTensors: 4, liveSequences: 1 });
+    expect(await loaded.model.resources()).toEqual({ sessions: 3, tensors: 4, sequences: 1 });
     await seq.dispose();
-    expect(await loaded.model.stats()).toEqual({ liveSessions: 3, liveTensors: 0, liveSequences: 0 });
+    expect(await loaded.model.resources()).toEqual({ sessions: 3, tensors: 0, sequences: 0 });
+    // After dispose: what was still alive in the worker when it ended.
+    const other = await loadModelInWorker(toy.folder, { device: 'cpu' });
+    await other.model.startSequence({ rows: 1 });
+    await other.dispose();
+    expect(await other.model.resources()).toEqual({ sessions: 0, tensors: 0, sequences: 0 });
   });
 });
 

@@ -1,11 +1,11 @@
-import { type ProviderAvailability, resolveProvider } from '@reasonflow/model-adapter';
+import type { DeviceAvailability } from '@reasonflow/model-adapter';
 
 /** Where the model runs: `auto` tries WebGPU and falls back to wasm with one warning. */
 export type WebDevice = 'auto' | 'webgpu' | 'wasm';
 /** The onnxruntime-web execution provider that actually runs the model. */
 export type WebExecutionProvider = 'webgpu' | 'wasm';
 
-export interface WebGpuAvailability extends ProviderAvailability {
+export interface WebGpuAvailability extends DeviceAvailability {
   /** The adapter's description (vendor, architecture, device) when available. */
   readonly adapter?: string;
 }
@@ -43,16 +43,4 @@ export function probeWebGpu(gpu: GpuLike | undefined = (globalThis as { navigato
 /** @internal For tests: forget the cached probe. */
 export function resetWebGpuProbe(): void {
   cached = undefined;
-}
-
-/**
- * Picks the provider for `device`.
- * @throws BackendUnavailableError for `webgpu` when there is no adapter.
- */
-export async function resolveWebExecutionProvider(
-  device: WebDevice,
-  onWarning: (message: string) => void,
-  probe: () => Promise<WebGpuAvailability> = () => probeWebGpu(),
-): Promise<WebExecutionProvider> {
-  return resolveProvider(device, { accelerator: 'webgpu', fallback: 'wasm', fallbackLabel: 'wasm (CPU)', hint: WEBGPU_HINT }, probe, onWarning);
 }

@@ -1,18 +1,14 @@
+export { probeWebGpu, WEBGPU_HINT, type WebDevice, type WebExecutionProvider, type WebGpuAvailability } from './execution-provider.js';
+export { createWebBackend, resolveWebExecutionProvider, type WebBackendOptions, webBackend } from './backend.js';
+/** @deprecated Import it from `@reasonflow/core` (kept here so existing imports keep working). */
+export { BackendUnavailableError } from '@reasonflow/core';
 export {
-  probeWebGpu,
-  resolveWebExecutionProvider,
-  WEBGPU_HINT,
-  type WebDevice,
-  type WebExecutionProvider,
-  type WebGpuAvailability,
-} from './execution-provider.js';
-export {
-  BackendUnavailableError,
   type FetchFileSourceOptions,
   type FileProgress,
   fetchFileSource,
   type ModelFileSource,
   memoryFileSource,
+  type ResourceCounts,
 } from '@reasonflow/model-adapter';
 export {
   configureOrtWeb,
@@ -22,4 +18,8 @@ export {
   type WebLoadedModel,
   type WebLoadModelOptions,
 } from './load.js';
-export type { ResourceCounts } from './resource-counter.js';
+export { blobFileSource, filesByRelativePath } from './blob-file-source.js';
+export { cachedFetch, clearModelCache, DEFAULT_MODEL_CACHE } from './model-cache.js';
+export { type LoadModelInWorkerOptions, loadModelInWorker, type WorkerWebLoadedModel } from './worker-client.js';
+export type { WebWorkerResources } from './worker-protocol.js';
+export type { RemoteDecoderModel } from '@reasonflow/model-adapter/rpc';

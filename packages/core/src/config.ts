@@ -18,6 +18,15 @@ export type KvMerge =
   /** The original: the mean of the selected rows' caches (mixes states of different token histories). */
   | 'mean';
 
+/** How thinkers ≥ 1 choose their step-0 token. */
+export type Branching =
+  /** The original: the perturbation (swap or temperature scaling) decides, so thinkers often agree. */
+  | 'none'
+  /** Thinker i takes the i-th most probable token: no two thinkers start alike. */
+  | 'ranked'
+  /** Thinkers ≥ 1 take tokens sampled without replacement (excluding the argmax, thinker 0's). */
+  | 'sampled';
+
 /** ReasonFlow's algorithm settings. Defaults are the original project's (see README). */
 export interface ReasonFlowConfig {
   /** N parallel rows ("thinkers") in one batch. */
@@ -59,6 +68,8 @@ export interface ReasonFlowConfig {
   pathAcceptanceLogProb: number;
   /** Soft thoughts mix the embeddings of this many most probable tokens (renormalised). */
   softThoughtTopK: number;
+  /** Ours: make thinkers start from distinct step-0 tokens (default 'none', the original). */
+  branching: Branching;
 }
 
 export const DEFAULT_CONFIG: Readonly<ReasonFlowConfig> = Object.freeze({
@@ -82,6 +93,7 @@ export const DEFAULT_CONFIG: Readonly<ReasonFlowConfig> = Object.freeze({
   pathAcceptance: false,
   pathAcceptanceLogProb: Math.log(0.9),
   softThoughtTopK: 16,
+  branching: 'none',
 });
 
 /**
@@ -109,6 +121,7 @@ export const SNAKE_CASE_FIELDS = Object.freeze({
   path_acceptance: 'pathAcceptance',
   path_acceptance_log_prob: 'pathAcceptanceLogProb',
   soft_thought_top_k: 'softThoughtTopK',
+  branching: 'branching',
 } as const satisfies Record<string, keyof ReasonFlowConfig>);
 
 /** What callers may pass: any subset of the fields, in camelCase or the original's snake_case. */
@@ -189,6 +202,7 @@ function validateConfig(c: ReasonFlowConfig, given: ReadonlySet<string>): void {
     throw new ConfigError('pathAcceptanceLogProb', c.pathAcceptanceLogProb, 'a finite log-probability ≤ 0');
   }
   integerAtLeast('softThoughtTopK', c.softThoughtTopK, 1);
+  oneOf('branching', c.branching, ['none', 'ranked', 'sampled']);
 }
 
 function integerInRange(field: string, value: unknown, min: number, max: number): void {

@@ -8,13 +8,13 @@ import { fusionWeights } from './fusion.js';
 import { type GenerateOptionsInput, resolveGenerateOptions } from './generate-options.js';
 import { LogitsProcessorChain, type SamplingOptions } from './logits-processors.js';
 import { checkGenerationMemory, DEFAULT_MEMORY_LIMIT_BYTES, validateMemoryLimit } from './memory-estimate.js';
-import type { EngineObserver, KvOperationEvent } from './engine-events.js';
-import { logitsToTensor } from './logits.js';
-import type { DecoderModel, DecoderSequence, StepInput } from './model.js';
+import type { EngineObserver } from './engine-events.js';
+import type { DecoderModel, StepInput } from './model.js';
 import { accumulatePathLogLikelihood, originalPathQuality } from './path-scoring.js';
 import { perturbThinker, perturbedArgmaxPosition, type Perturbation } from './perturbation.js';
-import { SeededRandom } from './random.js';
+import { mixSeeds, SeededRandom } from './random.js';
 import { ReferenceBackend } from './reference-backend.js';
+import { RowBatch } from './row-batch.js';
 import { argmaxOf, sampleFromScores } from './sampling.js';
 import { MIN_DIVERSITY_WEIGHT, type Selection, selectThinkers } from './selection.js';
 import { StopChecker, type StopReason } from './stop-conditions.js';
@@ -75,6 +75,8 @@ export interface IterationReport {
   readonly acceptanceRate: number;
   /** Positions in the kept KV cache after the iteration: prompt + committed tokens. */
   readonly cacheLength: number;
+  /** Share of thinkers whose lookahead path repeats an earlier thinker's (compute spent on duplicates). */
+  readonly duplicatePathShare: number;
 }
 
 export interface GenerationStats {
@@ -91,6 +93,8 @@ export interface GenerationStats {
   readonly engineTimeMs: number;
   readonly totalTimeMs: number;
   readonly backend: string;
+  /** Mean over iterations of the share of thinkers whose lookahead path duplicated another's (0 for N = 1). */
+  readonly duplicatePathShare: number;
 }
 
 export interface GenerationResult {
@@ -116,6 +120,27 @@ export interface EngineOptions {
 }
 
 const DEFAULT_MAX_NEW_TOKENS = 128;
+/** Candidates a 'sampled' branching draws from (the rest of the vocabulary holds negligible mass). */
+const BRANCH_CANDIDATES = 64;
+/** Seed stream of the branching sampler, apart from the noise and the commit sampler. */
+const BRANCHING_STREAM = 0xb4a9c4;
+
+/** The perturbation that swaps a row's argmax with its branch token (a swap needs no renormalisation). */
+function forcedSwap(top: number, topLogProb: number, branch: { column: number; logProb: number }): Perturbation {
+  return { swapped: true, columns: [top, branch.column], logValues: [branch.logProb, topLogProb], shift: 0 };
+}
+
+/** Share of rows whose whole path (every step's token) equals an earlier row's path. */
+export function duplicatePathShare(stepTokens: readonly Int32Array[], rows: number): number {
+  const seen = new Set<string>();
+  let duplicates = 0;
+  for (let r = 0; r < rows; r++) {
+    const key = stepTokens.map((step) => step[r]).join(',');
+    if (seen.has(key)) duplicates++;
+    else seen.add(key);
+  }
+  return duplicates / rows;
+}
 
 /**
  * ReasonFlow decoding over a DecoderModel. One iteration: step-0 distributions of every thinker
@@ -212,13 +237,11 @@ class GenerationRun {
   private readonly generated: number[] = [];
   private readonly summary: number[][] = [];
   private readonly fused: Float32Array;
-  private readonly live = new Set<Tensor>();
   private readonly options: GenerateOptions;
-  private sequence: DecoderSequence | undefined;
-  private modelTime = 0;
-  private forwardSteps = 0;
-  private rowsComputed = 0;
+  private readonly batch: RowBatch;
   private iterations = 0;
+  private duplicateShareSum = 0;
+  private readonly branchRandom: SeededRandom;
   private previousAcceptanceRate: number | undefined;
   private previousUncertainty: number | undefined;
 
@@ -228,7 +251,7 @@ class GenerationRun {
     private readonly backend: TensorBackend,
     promptIds: readonly number[],
     rawOptions: GenerateOptionsInput,
-    private readonly observer: EngineObserver | undefined,
+    observer: EngineObserver | undefined,
     memoryLimitBytes: number,
   ) {
     const { vocabSize, maxSequenceLength } = model.info;
@@ -272,14 +295,16 @@ class GenerationRun {
     this.processors = new LogitsProcessorChain(vocabSize, options);
     this.sampler = new SeededRandom(options.samplingSeed ?? config.seed);
     this.fused = new Float32Array(vocabSize);
+    this.branchRandom = new SeededRandom(mixSeeds(config.seed, BRANCHING_STREAM));
+    this.batch = new RowBatch(model, backend, this.rows, observer, options.signal);
   }
 
   async execute(): Promise<GenerationResult> {
     const started = performance.now();
     let stopReason: StopReason | undefined;
     try {
-      this.sequence = await this.timed(() => this.model.startSequence({ rows: this.rows }));
-      if (this.mergesKv && !this.sequence.mergeRows) {
+      const sequence = await this.batch.start();
+      if (this.mergesKv && !sequence.mergeRows) {
         throw new UnsupportedFeatureError("kvMerge: 'mean'", 'the model cannot merge cache rows (no mergeRows)');
       }
       if (this.aborted()) {
@@ -293,11 +318,10 @@ class GenerationRun {
         }
       }
     } finally {
-      for (const t of this.live) this.backend.dispose(t);
-      this.live.clear();
-      await this.sequence?.dispose();
+      await this.batch.dispose();
     }
     const totalTimeMs = performance.now() - started;
+    const { forwardSteps, rowsComputed, modelTimeMs } = this.batch.stats;
     return {
       tokenIds: this.generated,
       bestThinkersSummary: this.summary,
@@ -306,12 +330,13 @@ class GenerationRun {
         promptTokens: this.promptLength,
         tokensCommitted: this.generated.length,
         iterations: this.iterations,
-        forwardSteps: this.forwardSteps,
-        rowsComputed: this.rowsComputed,
-        modelTimeMs: this.modelTime,
-        engineTimeMs: totalTimeMs - this.modelTime,
+        forwardSteps,
+        rowsComputed,
+        modelTimeMs,
+        engineTimeMs: totalTimeMs - modelTimeMs,
         totalTimeMs,
         backend: this.backend.name,
+        duplicatePathShare: this.iterations > 0 ? this.duplicateShareSum / this.iterations : 0,
       },
     };
   }
@@ -319,14 +344,15 @@ class GenerationRun {
   /** One ReasonFlow iteration starting from the step-0 logits `logits0` (owned, disposed here). */
   private async iterate(logits0: Tensor): Promise<{ stopReason?: StopReason; next?: Tensor }> {
     const { config } = this;
-    const seq = this.sequence!;
     const iteration = this.iterations;
-    const committedLength = seq.length;
+    const committedLength = this.batch.length;
     const temperatures = scheduleTemperatures(config, iteration, this.previousAcceptanceRate);
     const threshold = adaptAcceptanceThreshold(config, iteration, this.previousUncertainty, this.previousAcceptanceRate);
 
     const paths = this.startPaths(logits0, committedLength, threshold, temperatures);
     if (!(await this.lookahead(paths, committedLength))) return { stopReason: 'aborted' };
+    const duplicates = duplicatePathShare(paths.tokens, this.rows);
+    this.duplicateShareSum += duplicates;
     const decision = this.decide(paths);
     const { accepted, stopReason: committedStop } = this.commit(decision, paths, iteration);
     let stopReason = committedStop;
@@ -341,7 +367,7 @@ class GenerationRun {
 
     if (!stopReason && !next) {
       if (this.aborted()) stopReason = 'aborted';
-      else next = await this.feed(Int32Array.of(accepted[accepted.length - 1]!), seq.length);
+      else next = await this.feed(Int32Array.of(accepted[accepted.length - 1]!), this.batch.length);
     }
     this.options.onIteration?.({
       iteration,
@@ -362,7 +388,8 @@ class GenerationRun {
       acceptanceThreshold: threshold,
       uncertainty: currentUncertainty,
       acceptanceRate: rate,
-      cacheLength: seq.length,
+      cacheLength: this.batch.length,
+      duplicatePathShare: duplicates,
     });
     return { stopReason, next };
   }
@@ -381,6 +408,7 @@ class GenerationRun {
     }
     backend.logSoftmax(logits0);
     const top = backend.topK(logits0, k);
+    const branches = this.branchTokens(logits0);
     const tokens = new Int32Array(rows);
     const logProbs = new Float32Array(rows);
     const perturbations: (Perturbation | undefined)[] = [];
@@ -391,6 +419,14 @@ class GenerationRun {
       const indices = top.indices.subarray(r * k, r * k + k);
       top1[r] = values[0]!;
       top2[r] = k > 1 ? values[1]! : Number.NEGATIVE_INFINITY;
+      const branch = branches?.[r];
+      if (branch !== undefined) {
+        // The branch token swaps places with the argmax, so the row's distribution (and fusion) follow it.
+        perturbations.push(branch.column === indices[0] ? undefined : forcedSwap(indices[0]!, values[0]!, branch));
+        tokens[r] = branch.column;
+        logProbs[r] = branch.logProb;
+        continue;
+      }
       const p = r > 0 ? perturbThinker(r, values, indices, threshold, temperatures[0], temperatures[1]) : undefined;
       perturbations.push(p);
       const position = perturbedArgmaxPosition(r, values, p);
@@ -401,6 +437,39 @@ class GenerationRun {
     const rawScores = new Float64Array(rows);
     accumulatePathLogLikelihood(rawScores, logProbs);
     return { tokens: [tokens], logProbs: [logProbs], steps: [logits0], perturbations, rawScores, top1, top2 };
+  }
+
+  /**
+   * With branching, the step-0 token of every thinker ≥ 1 (index r of the result; undefined for row 0):
+   * distinct tokens, by rank or sampled without replacement (Gumbel top-k over the row's
+   * BRANCH_CANDIDATES most probable tokens). A row whose list runs out keeps the original perturbation.
+   */
+  private branchTokens(logProbs: Tensor): ({ column: number; logProb: number } | undefined)[] | undefined {
+    const { branching } = this.config;
+    const { rows } = this;
+    if (branching === 'none' || rows === 1) return undefined;
+    // Branch tokens come from thinker 0's clean ranking, so they are distinct from each other and from its argmax.
+    const k = Math.min(this.vocab, branching === 'ranked' ? rows : Math.max(rows, BRANCH_CANDIDATES));
+    const top = this.backend.topK(logProbs, k);
+    let positions: number[];
+    if (branching === 'ranked') {
+      positions = Array.from({ length: k - 1 }, (_, j) => j + 1);
+    } else {
+      // Gumbel top-k: the largest perturbed keys are a sample without replacement.
+      const keys: { position: number; key: number }[] = [];
+      for (let j = 1; j < k; j++) {
+        const lp = top.values[j]!;
+        if (lp !== Number.NEGATIVE_INFINITY) keys.push({ position: j, key: lp - Math.log(-Math.log(1 - this.branchRandom.next())) });
+      }
+      keys.sort((x, y) => y.key - x.key);
+      positions = keys.map((x) => x.position);
+    }
+    const columns = new Int32Array(rows);
+    for (let r = 1; r < rows; r++) columns[r] = top.indices[positions[r - 1] ?? 0]!;
+    const own = this.backend.gather(logProbs, columns);
+    return Array.from({ length: rows }, (_, r) =>
+      r === 0 || positions[r - 1] === undefined ? undefined : { column: columns[r]!, logProb: own[r]! },
+    );
   }
 
   /**
@@ -420,7 +489,7 @@ class GenerationRun {
     for (let t = 1; t < lastStep; t++) {
       if (this.aborted()) return false;
       const input = config.useTokens ? this.tokenInput(paths.tokens[t - 1]!) : await this.softThoughtInput(softTop!);
-      const logits = await this.forward(input);
+      const logits = await this.batch.forward(input);
       paths.steps.push(logits);
       const greedy = backend.greedyLogProbs(logits);
       paths.tokens.push(greedy.indices);
@@ -487,26 +556,22 @@ class GenerationRun {
     acceptedCount: number,
     stopReason: StopReason | undefined,
   ): Promise<Tensor | undefined> {
-    const { rows } = this;
-    const seq = this.sequence!;
+    const { rows, batch } = this;
     const m = acceptedCount;
     const reuse = this.followsWinnerPath(decision, paths) && !stopReason && m < paths.steps.length;
     const keptLength = committedLength + m - (reuse ? 0 : 1);
-    await this.kvOperation('truncate', () => seq.truncate(keptLength));
+    await batch.truncate(keptLength);
     if (rows > 1) {
-      if (this.mergesKv) {
-        await this.kvOperation('mergeRows', () => seq.mergeRows!(decision.selection.selected, decision.weights));
-      } else {
-        await this.kvOperation('selectRows', () => seq.selectRows(new Int32Array(rows).fill(decision.winner)));
-      }
+      if (this.mergesKv) await batch.mergeRows(decision.selection.selected, decision.weights);
+      else await batch.selectRows(new Int32Array(rows).fill(decision.winner));
     }
     let next: Tensor | undefined;
     if (reuse) {
       const step = paths.steps[m]!;
       next = rows === 1 ? step : this.backend.gatherRows(step, new Int32Array(rows).fill(decision.winner));
-      this.live.add(next);
+      batch.adopt(next);
     }
-    for (const t of paths.steps) if (t !== next) this.release(t);
+    for (const t of paths.steps) if (t !== next) batch.release(t);
     return next;
   }
 
@@ -540,7 +605,7 @@ class GenerationRun {
   private async feed(tokens: Int32Array, position: number): Promise<Tensor> {
     const { rows, config, model } = this;
     if (rows > 1 && config.noiseScale > 0 && model.info.embeddingSize !== undefined) {
-      const single = await this.timed(() => model.embedTokens!(tokens));
+      const single = await this.batch.timed(() => model.embedTokens!(tokens));
       const width = model.info.embeddingSize;
       if (single.length !== tokens.length * width) {
         throw new ModelError(`embedTokens returned ${single.length} values, expected ${tokens.length} × ${width}.`);
@@ -548,11 +613,9 @@ class GenerationRun {
       const embeddings = new Float32Array(rows * single.length);
       for (let r = 0; r < rows; r++) embeddings.set(single, r * single.length);
       applyEmbeddingNoise(embeddings, rows, tokens.length, position, config.noiseScale, config.seed);
-      return this.forward({ kind: 'embeddings', embeddings, tokensPerRow: tokens.length });
+      return this.batch.forward({ kind: 'embeddings', embeddings, tokensPerRow: tokens.length });
     }
-    const all = new Int32Array(rows * tokens.length);
-    for (let r = 0; r < rows; r++) all.set(tokens, r * tokens.length);
-    return this.forward({ kind: 'tokens', tokens: all, tokensPerRow: tokens.length });
+    return this.batch.forwardShared(tokens);
   }
 
   private tokenInput(tokens: Int32Array): StepInput {
@@ -563,7 +626,7 @@ class GenerationRun {
   private async softThoughtInput(top: { indices: Int32Array; values: Float32Array }): Promise<StepInput> {
     const { rows, model, topK: k } = this;
     const width = model.info.embeddingSize!;
-    const tokenEmbeddings = await this.timed(() => model.embedTokens!(top.indices));
+    const tokenEmbeddings = await this.batch.timed(() => model.embedTokens!(top.indices));
     const embeddings = new Float32Array(rows * width);
     for (let r = 0; r < rows; r++) {
       let total = 0;
@@ -577,40 +640,7 @@ class GenerationRun {
     return { kind: 'embeddings', embeddings, tokensPerRow: 1 };
   }
 
-  private async forward(input: StepInput): Promise<Tensor> {
-    const seq = this.sequence!;
-    const cacheLength = seq.length;
-    const start = performance.now();
-    const logits = await this.timed(async () => logitsToTensor(this.backend, await seq.forward(input), this.rows, this.vocab));
-    this.live.add(logits);
-    this.forwardSteps++;
-    this.rowsComputed += this.rows * input.tokensPerRow;
-    this.observer?.onForward?.({ rows: this.rows, positions: input.tokensPerRow, cacheLength, durationMs: performance.now() - start });
-    return logits;
-  }
-
-  private async kvOperation(operation: KvOperationEvent['operation'], work: () => Promise<void>): Promise<void> {
-    const start = performance.now();
-    await this.timed(work);
-    const seq = this.sequence!;
-    this.observer?.onKvOperation?.({ operation, rows: seq.rows, cacheLength: seq.length, durationMs: performance.now() - start });
-  }
-
-  private release(tensor: Tensor): void {
-    this.backend.dispose(tensor);
-    this.live.delete(tensor);
-  }
-
   private aborted(): boolean {
-    return this.options.signal?.aborted ?? false;
-  }
-
-  private async timed<T>(work: () => Promise<T>): Promise<T> {
-    const start = performance.now();
-    try {
-      return await work();
-    } finally {
-      this.modelTime += performance.now() - start;
-    }
+    return this.batch.aborted;
   }
 }

@@ -63,3 +63,19 @@ function formatValue(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
   return String(value);
 }
+
+/** The requested device (execution provider) cannot be used on this machine or in this browser. */
+export class BackendUnavailableError extends ReasonFlowError {
+  override readonly name = 'BackendUnavailableError';
+  constructor(
+    /** The device that was asked for (`cuda`, `webgpu`, ...). */
+    readonly provider: string,
+    /** Why it is unavailable. */
+    readonly reason: string,
+    /** What the user can do about it (how to install or enable the device). */
+    readonly hint: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The ${provider.toUpperCase()} execution provider is not available: ${reason}. ${hint}`, options);
+  }
+}

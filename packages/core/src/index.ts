@@ -52,3 +52,13 @@ export {
   type IterationReport,
   type ThinkerReport,
 } from './engine.js';
+export { RowBatch, type RowBatchStats } from './row-batch.js';
+export { generateWith, streamWith } from './strategies/search.js';
+export { resolveSearchOptions, resolveStrategy } from './strategies/validate.js';
+export { systematicResample, softmaxWeights } from './strategies/resampling.js';
+export { weightedVote } from './strategies/voting.js';
+export { percentile, tokenConfidence } from './strategies/confidence.js';
+export { meanLogProbStepScorer } from './strategies/guided-search.js';
+export { StepBoundary } from './strategies/step-boundary.js';
+export type * from './strategies/types.js';
+export { SNAKE_CASE_STRATEGY_FIELDS } from './strategies/types.js';

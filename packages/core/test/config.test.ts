@@ -78,6 +78,7 @@ describe('resolveConfig', () => {
     pathAcceptance: fc.constant(0),
     pathAcceptanceLogProb: fc.oneof(fc.double({ min: 1e-6, max: 5, noNaN: true }), fc.constant(Number.NEGATIVE_INFINITY)),
     softThoughtTopK: fc.oneof(fc.integer({ max: 0 }), fc.constant(2.5)),
+    branching: fc.string().filter((s) => s !== 'none' && s !== 'ranked' && s !== 'sampled'),
   };
 
   it('rejects every out-of-range field with an error naming it (property)', () => {

@@ -13,20 +13,46 @@ import { float32ToFloat16Bits, toFloat32 } from './float16.js';
 import type { DecoderGraph, EmbedGraph, FloatType, IntType } from './graph-signature.js';
 import type { KvCacheOps } from './kv-cache-ops.js';
 import type { ModelConfig } from './model-config.js';
+import type { ModelEventHub, ModelEventListener } from './model-events.js';
 import type { OnnxRuntime, OrtSession, OrtTensor } from './runtime.js';
 
-/** Counts the ORT tensors the adapter owns, so tests can check that nothing leaks. */
+/** Counts the ORT tensors the adapter owns (and which of them live on a device), so that leaks show. */
 class TensorTracker {
   live = 0;
+  liveOnDevice = 0;
+  createdOnDevice = 0;
   adopt<T extends OrtTensor>(tensor: T): T {
     this.live++;
+    if (onDevice(tensor)) {
+      this.liveOnDevice++;
+      this.createdOnDevice++;
+    }
     return tensor;
   }
   release(tensor: OrtTensor | undefined): void {
     if (tensor === undefined) return;
     this.live--;
+    if (onDevice(tensor)) this.liveOnDevice--;
     tensor.dispose?.();
   }
+}
+
+function onDevice(tensor: OrtTensor): boolean {
+  return tensor.location !== 'cpu' && tensor.location !== 'cpu-pinned';
+}
+
+/** Live resources of one loaded ONNX model, for leak checks and status lines (all 0 once disposed). */
+export interface ResourceCounts {
+  /** ONNX sessions not yet released: the model's graphs and the KV-operation graphs. */
+  readonly sessions: number;
+  /** Tensors the adapter holds on a device (GPU buffers of KV caches). */
+  readonly deviceTensors: number;
+  /** Device tensors created so far (how much the device allocated). */
+  readonly deviceTensorsCreated: number;
+  /** ORT tensors the adapter holds (KV caches and feeds of live sequences), host and device. */
+  readonly adapterTensors: number;
+  /** Sequences started and not yet disposed. */
+  readonly sequences: number;
 }
 
 /** @internal What `loadModelFolder` hands the model; not part of the public API. */
@@ -40,6 +66,8 @@ export interface DecoderParts {
   readonly embeddingSize?: number;
   readonly kvOps: KvCacheOps;
   readonly sessions: readonly OrtSession[];
+  /** Listeners registered through the load options (`onEvent`) or `observe`. */
+  readonly events: ModelEventHub;
 }
 
 /**
@@ -52,6 +80,8 @@ export class OnnxDecoderModel implements DecoderModel {
   readonly embedTokens?: (tokens: Int32Array) => Promise<Float32Array>;
   /** @internal */
   readonly tracker = new TensorTracker();
+  /** @internal */
+  readonly events: ModelEventHub;
   private readonly sequences = new Set<OnnxDecoderSequence>();
   private liveSessionCount: number;
   private disposed = false;
@@ -59,6 +89,7 @@ export class OnnxDecoderModel implements DecoderModel {
   /** @internal Use `loadModelFolder`. */
   constructor(private readonly parts: DecoderParts) {
     this.liveSessionCount = parts.sessions.length;
+    this.events = parts.events;
     this.info = Object.freeze({
       vocabSize: parts.config.vocabSize,
       maxSequenceLength: parts.config.maxPositionEmbeddings,
@@ -98,7 +129,25 @@ export class OnnxDecoderModel implements DecoderModel {
     return this.sequences.size;
   }
   async resources(): Promise<ModelResources> {
-    return { sessions: this.liveSessionCount, tensors: this.tracker.live, sequences: this.sequences.size };
+    const counts = this.resourceCounts();
+    return { sessions: counts.sessions, tensors: counts.adapterTensors, sequences: counts.sequences };
+  }
+  /** Live sessions (model and KV-operation graphs), tensors (host and device) and sequences, now. */
+  resourceCounts(): ResourceCounts {
+    return {
+      sessions: this.liveSessionCount + (this.parts.kvOps.liveSessions ?? 0),
+      deviceTensors: this.tracker.liveOnDevice,
+      deviceTensorsCreated: this.tracker.createdOnDevice,
+      adapterTensors: this.tracker.live,
+      sequences: this.sequences.size,
+    };
+  }
+  /**
+   * Hears every forward pass and KV operation of this model's sequences (with durations), until the
+   * returned function is called. For benchmarks and dashboards; no listener, no timing cost.
+   */
+  observe(listener: ModelEventListener): () => void {
+    return this.events.add(listener);
   }
   /** The graphs the model runs, e.g. `['onnx/model.onnx']`. */
   get files(): string[] {
@@ -190,6 +239,8 @@ export class OnnxDecoderSequence implements DecoderSequence {
   /** Left padding of each logical row (positions masked out at the start), or null when none. */
   private padding: Int32Array | null = null;
   private disposed = false;
+  /** Time spent in `gatherSlice` during the current observed forward pass. */
+  private gatherMs = 0;
   /** Present when the KV cache is float32 (the mean of float16 caches is not implemented). */
   readonly mergeRows?: (sourceRows: Int32Array, weights: Float32Array) => Promise<void>;
 
@@ -214,7 +265,7 @@ export class OnnxDecoderSequence implements DecoderSequence {
   }
 
   forward(input: StepInput): Promise<HostLogits> {
-    return this.serial(() => this.forwardNow(input));
+    return this.serial(() => this.observedForward(input));
   }
 
   /**
@@ -238,7 +289,7 @@ export class OnnxDecoderSequence implements DecoderSequence {
       });
       this.padding = padding.some((x) => x > 0) ? padding : null;
       try {
-        return await this.forwardNow({ kind: 'tokens', tokens, tokensPerRow: width });
+        return await this.observedForward({ kind: 'tokens', tokens, tokensPerRow: width });
       } catch (error) {
         this.padding = null;
         throw error;
@@ -308,10 +359,36 @@ export class OnnxDecoderSequence implements DecoderSequence {
     this.padding = null;
   }
 
+  /** `forwardNow`, reported to the model's listeners when there are any. */
+  private async observedForward(input: StepInput): Promise<HostLogits> {
+    const events = this.model.events;
+    if (!events.listening) return this.forwardNow(input);
+    const rows = this.currentRows;
+    const start = performance.now();
+    this.gatherMs = 0;
+    const logits = await this.forwardNow(input);
+    const file = (input.kind === 'tokens' ? (this.parts.tokenGraph ?? this.parts.embedsGraph) : this.parts.embedsGraph)!.file;
+    events.emit({ type: 'forward', file, rows, positions: input.tokensPerRow, durationMs: performance.now() - start, kvGatherMs: this.gatherMs });
+    return logits;
+  }
+
+  /** Runs one KV operation, reported to the model's listeners when there are any; returns its time. */
+  private async timedKv(operation: 'gatherSlice' | 'weightedMean', work: () => Promise<OrtTensor[]>): Promise<{ result: OrtTensor[]; ms: number }> {
+    const events = this.model.events;
+    if (!events.listening) return { result: await work(), ms: 0 };
+    const start = performance.now();
+    const result = await work();
+    const ms = performance.now() - start;
+    events.emit({ type: 'kv', operation, implementation: this.parts.kvOps.name, tensors: result.length, durationMs: ms });
+    return { result, ms };
+  }
+
   /** Applies pending row selection and rollback to the KV tensors. */
   private async materialize(): Promise<void> {
     if (this.past === null || (this.rowMap === null && this.physicalLength === this.currentLength)) return;
-    const next = await this.parts.kvOps.gatherSlice(this.past, this.rowMap, this.currentLength);
+    const past = this.past;
+    const { result: next, ms } = await this.timedKv('gatherSlice', () => this.parts.kvOps.gatherSlice(past, this.rowMap, this.currentLength));
+    this.gatherMs += ms;
     for (let i = 0; i < this.past.length; i++) {
       const old = this.past[i]!;
       if (next[i] !== old) {
@@ -347,7 +424,10 @@ export class OnnxDecoderSequence implements DecoderSequence {
       if (sourceRows.some((r) => padding[r] !== first)) throw new RangeError('mergeRows cannot mix rows with different left padding');
       this.padding = first > 0 ? new Int32Array(this.currentRows).fill(first) : null;
     }
-    const merged = await this.parts.kvOps.weightedMean(this.past, physicalRows, normalised, this.currentRows, this.currentLength);
+    const past = this.past;
+    const { result: merged } = await this.timedKv('weightedMean', () =>
+      this.parts.kvOps.weightedMean(past, physicalRows, normalised, this.currentRows, this.currentLength),
+    );
     for (let i = 0; i < this.past.length; i++) {
       const old = this.past[i]!;
       this.past[i] = this.model.tracker.adopt(merged[i]!);

@@ -15,6 +15,8 @@ import type { OnnxRuntime, OrtTensor } from './runtime.js';
 export interface KvCacheOps {
   /** Short name for stats and messages, e.g. `host` or `onnx`. */
   readonly name: string;
+  /** Sessions the implementation holds now (device implementations run graphs); absent: none. */
+  readonly liveSessions?: number;
   /**
    * For each tensor: new row r is old row `rows[r]` (`null`: rows unchanged), and only the first
    * `length` positions of the sequence axis (axis 2) are kept.

@@ -5,6 +5,7 @@ import type { ModelFileSource } from './file-source.js';
 import { type DecoderGraph, type EmbedGraph, inspectDecoderGraph, inspectEmbedGraph } from './graph-signature.js';
 import { HostKvCacheOps, type KvCacheOps } from './kv-cache-ops.js';
 import { type ModelConfig, parseModelConfig, tokenIds } from './model-config.js';
+import { ModelEventHub, type ModelEventListener } from './model-events.js';
 import type { OnnxRuntime, OrtSession, OrtSessionOptions, SessionFactory } from './runtime.js';
 import { createModelTokenizer, type ModelTokenizer, type TokenizerIds } from './tokenizer.js';
 
@@ -26,15 +27,22 @@ export interface LoadModelFolderOptions {
   readonly runtime: OnnxRuntime;
   /** Options for every session (execution providers, threads, ...). */
   readonly sessionOptions?: OrtSessionOptions;
-  /** Overrides session creation (backends use it to fall back between execution providers). */
+  /** Overrides session creation (the shared `loadModel` creates sessions through a `RuntimeBackend`). */
   readonly createSession?: SessionFactory;
   /** The KV operations implementation; default `HostKvCacheOps` (typed-array copies, CPU memory). */
   readonly kvCacheOps?: (runtime: OnnxRuntime) => KvCacheOps | Promise<KvCacheOps>;
+  /**
+   * Keep the KV cache on the device: every `present.N.key|value` output of the decoders gets this
+   * onnxruntime output location (the names are spelled here, from config.json's layer count).
+   */
+  readonly kvOutputLocation?: 'gpu-buffer' | 'ml-tensor' | 'texture';
   /**
    * Load the inputs_embeds pair when the folder has it (default true). False saves the memory of a
    * second decoder when neither embedding noise nor soft thoughts are needed.
    */
   readonly inputsEmbeds?: boolean;
+  /** Hears the model's forward passes and KV operations (same as `model.observe`). */
+  readonly onEvent?: ModelEventListener;
 }
 
 /** A loaded model folder. */
@@ -51,10 +59,36 @@ export interface LoadedModel {
 
 type Json = Record<string, unknown>;
 
+/** The JSON files of a folder, read once and reported into `problems`. */
+interface FolderJson {
+  readonly config: Json | undefined;
+  readonly generationConfig: Json;
+  readonly tokenizer: Json | undefined;
+  readonly tokenizerConfig: Json | undefined;
+}
+
+/** The decoder graphs, opened and checked against config.json. */
+interface FolderGraphs {
+  readonly tokenGraph?: DecoderGraph;
+  readonly embedsGraph?: DecoderGraph;
+  readonly embedGraph?: EmbedGraph;
+  readonly embeddingSize?: number;
+}
+
+/** What one load attempt shares between its steps: the problems found, the sessions to release on failure. */
+interface LoadContext {
+  readonly source: ModelFileSource;
+  readonly problems: string[];
+  readonly sessions: OrtSession[];
+  cause: unknown;
+}
+
 /**
  * Loads a Hugging Face-style ONNX decoder folder: `config.json`, `generation_config.json` (optional),
  * `tokenizer.json`, `tokenizer_config.json` (with its chat template), `onnx/model.onnx` and, when
  * present, the inputs_embeds pair `onnx/embed_tokens.onnx` + `onnx/decoder_model_merged.onnx`.
+ * This is the runtime-level step (one runtime, given session options); `loadModel` adds the device
+ * choice and fallback of a `RuntimeBackend`.
  *
  * Everything is validated before the model is returned, and every problem found is reported at once.
  * @throws ModelError whose `problems` lists each missing file, unparseable JSON, missing config field,
@@ -62,183 +96,38 @@ type Json = Record<string, unknown>;
  *   onnxruntime cannot load is reported with the runtime's error as `cause`. No session outlives a failure.
  */
 export async function loadModelFolder(source: ModelFileSource, options: LoadModelFolderOptions): Promise<LoadedModel> {
-  const problems: string[] = [];
-  let cause: unknown;
-  const sessions: OrtSession[] = [];
+  const context: LoadContext = { source, problems: [], sessions: [], cause: undefined };
   let kvOps: KvCacheOps | undefined;
   let success = false;
   try {
-    const [hasConfig, hasGeneration, hasTokenizer, hasTokenizerConfig, hasDecoder, hasEmbed, hasEmbedsDecoder] = await Promise.all(
-      [
-        MODEL_FILES.config,
-        MODEL_FILES.generationConfig,
-        MODEL_FILES.tokenizer,
-        MODEL_FILES.tokenizerConfig,
-        MODEL_FILES.decoder,
-        MODEL_FILES.embedTokens,
-        MODEL_FILES.embedsDecoder,
-      ].map((f) => source.exists(f)),
-    );
-    const readJson = async (file: string, present: boolean | undefined, required: boolean): Promise<Json | undefined> => {
-      if (!present) {
-        if (required) problems.push(`${file}: missing`);
-        return undefined;
-      }
-      let text: string;
-      try {
-        text = await source.readText(file);
-      } catch (error) {
-        problems.push(`${file}: cannot be read: ${(error as Error).message}`);
-        return undefined;
-      }
-      try {
-        const json: unknown = JSON.parse(text);
-        if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-          problems.push(`${file}: must hold a JSON object`);
-          return undefined;
-        }
-        return json as Json;
-      } catch (error) {
-        problems.push(`${file}: not valid JSON: ${(error as Error).message}`);
-        return undefined;
-      }
-    };
-    const configJson = await readJson(MODEL_FILES.config, hasConfig, true);
-    const generationConfig = (await readJson(MODEL_FILES.generationConfig, hasGeneration, false)) ?? {};
-    const tokenizerJson = await readJson(MODEL_FILES.tokenizer, hasTokenizer, true);
-    const tokenizerConfig = await readJson(MODEL_FILES.tokenizerConfig, hasTokenizerConfig, true);
-
-    const config = configJson === undefined ? undefined : parseModelConfig(configJson, MODEL_FILES.config, problems);
-
-    let tokenizer: ModelTokenizer | undefined;
-    if (tokenizerJson !== undefined && tokenizerConfig !== undefined) {
-      tokenizer = createModelTokenizer(tokenizerJson, tokenizerConfig, tokenizerIds(generationConfig, configJson), problems);
-    }
-
-    const wantPair = options.inputsEmbeds ?? true;
-    if (hasEmbed !== hasEmbedsDecoder) {
-      const [present, missing] = hasEmbed
-        ? [MODEL_FILES.embedTokens, MODEL_FILES.embedsDecoder]
-        : [MODEL_FILES.embedsDecoder, MODEL_FILES.embedTokens];
-      problems.push(`${missing}: missing (${present} is present; the inputs_embeds pair needs both)`);
-    }
-    const loadPair = wantPair && hasEmbed && hasEmbedsDecoder;
-    if (!hasDecoder && !(hasEmbed && hasEmbedsDecoder)) {
-      problems.push(`${MODEL_FILES.decoder}: missing (and no ${MODEL_FILES.embedTokens} + ${MODEL_FILES.embedsDecoder} pair)`);
-    }
-
-    const sessionOptions: OrtSessionOptions = { ...options.sessionOptions };
-    const create: SessionFactory = options.createSession ?? ((bytes, _file, opts) => options.runtime.InferenceSession.create(bytes, opts));
-    const openSession = async (file: string): Promise<OrtSession | undefined> => {
-      try {
-        const bytes = await source.readBinary(file);
-        const opts = { ...sessionOptions };
-        // External data is read here, from the folder: onnxruntime given bytes would look for it in
-        // the current directory and report it there.
-        const directory = file.slice(0, file.lastIndexOf('/') + 1);
-        const locations = externalDataLocations(bytes);
-        if (locations.length === 0) {
-          for (const suffix of ['_data', '.data']) {
-            const name = `${file.slice(directory.length)}${suffix}`;
-            if (await source.exists(`${directory}${name}`)) locations.push(name);
-          }
-        }
-        const externalData: { path: string; data: Uint8Array }[] = [];
-        let missingData = false;
-        for (const location of locations) {
-          const dataFile = `${directory}${location}`;
-          if (await source.exists(dataFile)) {
-            externalData.push({ path: location, data: await source.readBinary(dataFile) });
-          } else {
-            problems.push(`${dataFile}: missing (external data of ${file})`);
-            missingData = true;
-          }
-        }
-        if (missingData) return undefined;
-        if (externalData.length > 0) opts.externalData = externalData;
-        const session = await create(bytes, file, opts);
-        sessions.push(session);
-        return session;
-      } catch (error) {
-        problems.push(`${file}: onnxruntime cannot load it: ${(error as Error).message}`);
-        cause ??= error;
-        return undefined;
-      }
-    };
-
-    const expected = {
-      ...(config !== undefined
-        ? {
-            numLayers: config.numLayers,
-            numKeyValueHeads: config.numKeyValueHeads,
-            headDim: config.headDim,
-            vocabSize: config.vocabSize,
-          }
-        : {}),
-    };
-    let tokenGraph: DecoderGraph | undefined;
-    let embedsGraph: DecoderGraph | undefined;
-    let embedGraph: EmbedGraph | undefined;
-    if (hasDecoder) {
-      const session = await openSession(MODEL_FILES.decoder);
-      if (session) tokenGraph = inspectDecoderGraph(session, MODEL_FILES.decoder, 'input_ids', expected, problems);
-    }
-    if (loadPair || (!hasDecoder && hasEmbed && hasEmbedsDecoder)) {
-      const embedSession = await openSession(MODEL_FILES.embedTokens);
-      if (embedSession) embedGraph = inspectEmbedGraph(embedSession, MODEL_FILES.embedTokens, problems);
-      const decoderSession = await openSession(MODEL_FILES.embedsDecoder);
-      if (decoderSession) embedsGraph = inspectDecoderGraph(decoderSession, MODEL_FILES.embedsDecoder, 'inputs_embeds', expected, problems);
-    }
-    if (tokenGraph !== undefined && embedsGraph !== undefined && tokenGraph.kvType !== embedsGraph.kvType) {
-      problems.push(
-        `${MODEL_FILES.embedsDecoder}: KV cache is ${embedsGraph.kvType} but ${MODEL_FILES.decoder}'s is ${tokenGraph.kvType}; both decoders must share one cache layout`,
-      );
-    }
-    let embeddingSize: number | undefined;
-    if (embedGraph !== undefined && embedsGraph !== undefined) {
-      const candidates: [number | undefined, string][] = [
-        [embedGraph.embeddingSize, `${MODEL_FILES.embedTokens} output`],
-        [embedsGraph.embeddingSize, `${MODEL_FILES.embedsDecoder} inputs_embeds`],
-        [config?.hiddenSize, `${MODEL_FILES.config} hidden_size`],
-      ];
-      const known = candidates.filter((c): c is [number, string] => c[0] !== undefined);
-      embeddingSize = known[0]?.[0];
-      if (embeddingSize === undefined) {
-        problems.push(`${MODEL_FILES.embedsDecoder}: embedding width unknown (no fixed inputs_embeds dimension and no hidden_size in config.json)`);
-      } else if (known.some((c) => c[0] !== embeddingSize)) {
-        problems.push(`inputs_embeds width disagrees: ${known.map(([v, where]) => `${where} = ${v}`).join(', ')}`);
-      }
-    }
-
-    if (problems.length > 0 || config === undefined || tokenizer === undefined) {
-      throw new ModelError(
-        `Cannot load the model folder ${source.description}: ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-        problems,
-        cause === undefined ? undefined : { cause },
-      );
+    const json = await readFolderJson(source, context.problems);
+    const config = json.config === undefined ? undefined : parseModelConfig(json.config, MODEL_FILES.config, context.problems);
+    const tokenizer = parseTokenizer(json, context.problems);
+    const graphs = await openGraphs(context, config, options);
+    if (context.problems.length > 0 || config === undefined || tokenizer === undefined) {
+      throw folderError(`Cannot load the model folder ${source.description}`, context.problems, context.cause);
     }
     kvOps = await (options.kvCacheOps ?? ((runtime) => new HostKvCacheOps(runtime)))(options.runtime);
+    const events = new ModelEventHub();
+    if (options.onEvent) events.add(options.onEvent);
     const model = new OnnxDecoderModel({
       runtime: options.runtime,
       config,
       eosTokenIds: tokenizer.eosTokenIds,
-      ...(tokenGraph !== undefined ? { tokenGraph } : {}),
-      ...(embedsGraph !== undefined && embeddingSize !== undefined ? { embedsGraph, embedGraph, embeddingSize } : {}),
+      ...(graphs.tokenGraph !== undefined ? { tokenGraph: graphs.tokenGraph } : {}),
+      ...(graphs.embedsGraph !== undefined && graphs.embeddingSize !== undefined
+        ? { embedsGraph: graphs.embedsGraph, embedGraph: graphs.embedGraph, embeddingSize: graphs.embeddingSize }
+        : {}),
       kvOps,
-      sessions,
+      sessions: context.sessions,
+      events,
     });
     success = true;
-    return {
-      model,
-      tokenizer,
-      config,
-      generationConfig: Object.freeze({ ...generationConfig }),
-      dispose: () => model.dispose(),
-    };
+    return { model, tokenizer, config, generationConfig: Object.freeze({ ...json.generationConfig }), dispose: () => model.dispose() };
   } finally {
     if (!success) {
       await kvOps?.dispose();
-      await Promise.allSettled(sessions.map((s) => s.release()));
+      await Promise.allSettled(context.sessions.map((s) => s.release()));
     }
   }
 }
@@ -250,35 +139,179 @@ export async function loadModelFolder(source: ModelFileSource, options: LoadMode
  */
 export async function loadTokenizer(source: ModelFileSource): Promise<ModelTokenizer> {
   const problems: string[] = [];
-  const readJson = async (file: string, required: boolean): Promise<Json | undefined> => {
-    if (!(await source.exists(file))) {
-      if (required) problems.push(`${file}: missing`);
-      return undefined;
-    }
-    try {
-      const json: unknown = JSON.parse(await source.readText(file));
-      if (json !== null && typeof json === 'object' && !Array.isArray(json)) return json as Json;
-      problems.push(`${file}: must hold a JSON object`);
-    } catch (error) {
-      problems.push(`${file}: not valid JSON: ${(error as Error).message}`);
-    }
+  const json = await readFolderJson(source, problems, { configRequired: false });
+  const tokenizer = parseTokenizer(json, problems);
+  if (problems.length > 0 || tokenizer === undefined) throw folderError(`Cannot load the tokenizer of ${source.description}`, problems);
+  return tokenizer;
+}
+
+function folderError(what: string, problems: readonly string[], cause?: unknown): ModelError {
+  return new ModelError(
+    `${what}: ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    problems,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** The one JSON reader: a missing optional file is `undefined`; every other problem goes to `problems`. */
+async function readJsonFile(source: ModelFileSource, file: string, required: boolean, problems: string[]): Promise<Json | undefined> {
+  if (!(await source.exists(file))) {
+    if (required) problems.push(`${file}: missing`);
     return undefined;
-  };
-  const configJson = (await readJson(MODEL_FILES.config, false)) ?? {};
-  const generationConfig = (await readJson(MODEL_FILES.generationConfig, false)) ?? {};
-  const tokenizerJson = await readJson(MODEL_FILES.tokenizer, true);
-  const tokenizerConfig = await readJson(MODEL_FILES.tokenizerConfig, true);
-  let tokenizer: ModelTokenizer | undefined;
-  if (tokenizerJson !== undefined && tokenizerConfig !== undefined) {
-    tokenizer = createModelTokenizer(tokenizerJson, tokenizerConfig, tokenizerIds(generationConfig, configJson), problems);
   }
-  if (problems.length > 0 || tokenizer === undefined) {
-    throw new ModelError(
-      `Cannot load the tokenizer of ${source.description}: ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-      problems,
+  let text: string;
+  try {
+    text = await source.readText(file);
+  } catch (error) {
+    problems.push(`${file}: cannot be read: ${(error as Error).message}`);
+    return undefined;
+  }
+  try {
+    const json: unknown = JSON.parse(text);
+    if (json !== null && typeof json === 'object' && !Array.isArray(json)) return json as Json;
+    problems.push(`${file}: must hold a JSON object`);
+  } catch (error) {
+    problems.push(`${file}: not valid JSON: ${(error as Error).message}`);
+  }
+  return undefined;
+}
+
+async function readFolderJson(source: ModelFileSource, problems: string[], { configRequired = true } = {}): Promise<FolderJson> {
+  return {
+    config: await readJsonFile(source, MODEL_FILES.config, configRequired, problems),
+    generationConfig: (await readJsonFile(source, MODEL_FILES.generationConfig, false, problems)) ?? {},
+    tokenizer: await readJsonFile(source, MODEL_FILES.tokenizer, true, problems),
+    tokenizerConfig: await readJsonFile(source, MODEL_FILES.tokenizerConfig, true, problems),
+  };
+}
+
+function parseTokenizer(json: FolderJson, problems: string[]): ModelTokenizer | undefined {
+  if (json.tokenizer === undefined || json.tokenizerConfig === undefined) return undefined;
+  return createModelTokenizer(json.tokenizer, json.tokenizerConfig, tokenizerIds(json.generationConfig, json.config), problems);
+}
+
+/** Opens the decoder graphs the folder has (and the options want) and checks them against config.json. */
+async function openGraphs(context: LoadContext, config: ModelConfig | undefined, options: LoadModelFolderOptions): Promise<FolderGraphs> {
+  const { source, problems } = context;
+  const [hasDecoder, hasEmbed, hasEmbedsDecoder] = await Promise.all(
+    [MODEL_FILES.decoder, MODEL_FILES.embedTokens, MODEL_FILES.embedsDecoder].map((f) => source.exists(f)),
+  );
+  if (hasEmbed !== hasEmbedsDecoder) {
+    const [present, missing] = hasEmbed ? [MODEL_FILES.embedTokens, MODEL_FILES.embedsDecoder] : [MODEL_FILES.embedsDecoder, MODEL_FILES.embedTokens];
+    problems.push(`${missing}: missing (${present} is present; the inputs_embeds pair needs both)`);
+  }
+  const hasPair = hasEmbed && hasEmbedsDecoder;
+  if (!hasDecoder && !hasPair) {
+    problems.push(`${MODEL_FILES.decoder}: missing (and no ${MODEL_FILES.embedTokens} + ${MODEL_FILES.embedsDecoder} pair)`);
+  }
+  const open = sessionOpener(context, options, config);
+  const expected =
+    config === undefined
+      ? {}
+      : { numLayers: config.numLayers, numKeyValueHeads: config.numKeyValueHeads, headDim: config.headDim, vocabSize: config.vocabSize };
+  let tokenGraph: DecoderGraph | undefined;
+  let embedsGraph: DecoderGraph | undefined;
+  let embedGraph: EmbedGraph | undefined;
+  if (hasDecoder) {
+    const session = await open(MODEL_FILES.decoder);
+    if (session) tokenGraph = inspectDecoderGraph(session, MODEL_FILES.decoder, 'input_ids', expected, problems);
+  }
+  if (hasPair && ((options.inputsEmbeds ?? true) || !hasDecoder)) {
+    const embedSession = await open(MODEL_FILES.embedTokens);
+    if (embedSession) embedGraph = inspectEmbedGraph(embedSession, MODEL_FILES.embedTokens, problems);
+    const decoderSession = await open(MODEL_FILES.embedsDecoder);
+    if (decoderSession) embedsGraph = inspectDecoderGraph(decoderSession, MODEL_FILES.embedsDecoder, 'inputs_embeds', expected, problems);
+  }
+  if (tokenGraph !== undefined && embedsGraph !== undefined && tokenGraph.kvType !== embedsGraph.kvType) {
+    problems.push(
+      `${MODEL_FILES.embedsDecoder}: KV cache is ${embedsGraph.kvType} but ${MODEL_FILES.decoder}'s is ${tokenGraph.kvType}; both decoders must share one cache layout`,
     );
   }
-  return tokenizer;
+  const embeddingSize = embedGraph !== undefined && embedsGraph !== undefined ? checkEmbeddingWidth(embedGraph, embedsGraph, config, problems) : undefined;
+  return {
+    ...(tokenGraph !== undefined ? { tokenGraph } : {}),
+    ...(embedsGraph !== undefined ? { embedsGraph } : {}),
+    ...(embedGraph !== undefined ? { embedGraph } : {}),
+    ...(embeddingSize !== undefined ? { embeddingSize } : {}),
+  };
+}
+
+/** The inputs_embeds width, which the embedding graph, the decoder and config.json must agree on. */
+function checkEmbeddingWidth(embedGraph: EmbedGraph, embedsGraph: DecoderGraph, config: ModelConfig | undefined, problems: string[]): number | undefined {
+  const candidates: [number | undefined, string][] = [
+    [embedGraph.embeddingSize, `${MODEL_FILES.embedTokens} output`],
+    [embedsGraph.embeddingSize, `${MODEL_FILES.embedsDecoder} inputs_embeds`],
+    [config?.hiddenSize, `${MODEL_FILES.config} hidden_size`],
+  ];
+  const known = candidates.filter((c): c is [number, string] => c[0] !== undefined);
+  const embeddingSize = known[0]?.[0];
+  if (embeddingSize === undefined) {
+    problems.push(`${MODEL_FILES.embedsDecoder}: embedding width unknown (no fixed inputs_embeds dimension and no hidden_size in config.json)`);
+  } else if (known.some((c) => c[0] !== embeddingSize)) {
+    problems.push(`inputs_embeds width disagrees: ${known.map(([v, where]) => `${where} = ${v}`).join(', ')}`);
+  }
+  return embeddingSize;
+}
+
+/** The adapter's names of the KV outputs (`present.N.key|value`), placed at `location`. */
+function kvOutputLocations(numLayers: number, location: NonNullable<LoadModelFolderOptions['kvOutputLocation']>): Record<string, typeof location> {
+  const locations: Record<string, typeof location> = {};
+  for (let i = 0; i < numLayers; i++) {
+    locations[`present.${i}.key`] = location;
+    locations[`present.${i}.value`] = location;
+  }
+  return locations;
+}
+
+/** Opens one graph of the folder with its external data; a failure becomes a problem (the session `undefined`). */
+function sessionOpener(context: LoadContext, options: LoadModelFolderOptions, config: ModelConfig | undefined) {
+  const sessionOptions: OrtSessionOptions = { ...options.sessionOptions };
+  if (options.kvOutputLocation !== undefined && config !== undefined) {
+    sessionOptions.preferredOutputLocation = kvOutputLocations(config.numLayers, options.kvOutputLocation);
+  }
+  const create: SessionFactory = options.createSession ?? ((bytes, _file, opts) => options.runtime.InferenceSession.create(bytes, opts));
+  return async (file: string): Promise<OrtSession | undefined> => {
+    try {
+      const bytes = await context.source.readBinary(file);
+      const externalData = await readExternalData(context, file, bytes);
+      if (externalData === undefined) return undefined;
+      const session = await create(bytes, file, externalData.length > 0 ? { ...sessionOptions, externalData } : { ...sessionOptions });
+      context.sessions.push(session);
+      return session;
+    } catch (error) {
+      context.problems.push(`${file}: onnxruntime cannot load it: ${(error as Error).message}`);
+      context.cause ??= error;
+      return undefined;
+    }
+  };
+}
+
+/**
+ * The external data files of `file`, read from the folder: onnxruntime given bytes would look for
+ * them in the current directory and report them there. `undefined` when one is missing (a problem).
+ */
+async function readExternalData(context: LoadContext, file: string, bytes: Uint8Array): Promise<{ path: string; data: Uint8Array }[] | undefined> {
+  const { source, problems } = context;
+  const directory = file.slice(0, file.lastIndexOf('/') + 1);
+  const locations = externalDataLocations(bytes);
+  if (locations.length === 0) {
+    for (const suffix of ['_data', '.data']) {
+      const name = `${file.slice(directory.length)}${suffix}`;
+      if (await source.exists(`${directory}${name}`)) locations.push(name);
+    }
+  }
+  const externalData: { path: string; data: Uint8Array }[] = [];
+  let missingData = false;
+  for (const location of locations) {
+    const dataFile = `${directory}${location}`;
+    if (await source.exists(dataFile)) {
+      externalData.push({ path: location, data: await source.readBinary(dataFile) });
+    } else {
+      problems.push(`${dataFile}: missing (external data of ${file})`);
+      missingData = true;
+    }
+  }
+  return missingData ? undefined : externalData;
 }
 
 function tokenizerIds(generationConfig: Json, configJson: Json | undefined): TokenizerIds {

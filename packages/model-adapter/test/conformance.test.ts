@@ -1,14 +1,18 @@
 /**
  * Core's DecoderModel conformance suite on the ONNX adapter: the embedded model (GQA, RoPE, the
- * inputs_embeds pair) with either KV implementation, and the toy graph with token ids only.
+ * inputs_embeds pair) with either KV implementation, the toy graph with token ids only, and the
+ * model RPC client (a model on the other side of a message port).
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decoderModelConformance } from '@reasonflow/core/testing';
+import { MessageChannel } from 'node:worker_threads';
+import type { DecoderModel } from '@reasonflow/core';
+import { decoderModelConformance, ToyModel } from '@reasonflow/core/testing';
 import { modelPath } from '@reasonflow/model-tiny';
 import { afterAll, describe, it } from 'vitest';
 import { type LoadedModel, loadModelFolder, type ModelFileSource, OnnxKvCacheOps } from '../src/index.js';
+import { emitterEndpoint, openRemoteModel, serveModel } from '../src/rpc/index.js';
 import { cpuSessionOptions, ort, toyFolder } from './fixtures.js';
 
 function fsSource(folder: string): ModelFileSource {
@@ -20,7 +24,32 @@ function fsSource(folder: string): ModelFileSource {
   };
 }
 
-const setups: Record<string, () => Promise<LoadedModel>> = {
+/** The embedded model served over a MessageChannel, as a worker would serve it. */
+async function remoteEmbeddedModel(): Promise<{ model: DecoderModel; dispose(): Promise<void> }> {
+  const channel = new MessageChannel();
+  serveModel(emitterEndpoint(channel.port1), async () => {
+    const loaded = await loadModelFolder(fsSource(modelPath), { runtime: ort, sessionOptions: cpuSessionOptions });
+    return { model: loaded.model, details: {}, dispose: () => loaded.dispose() };
+  });
+  const { model } = await openRemoteModel(emitterEndpoint(channel.port2), {}, { onWarning: () => {} });
+  return {
+    model,
+    dispose: async () => {
+      await model.dispose();
+      channel.port1.close();
+      channel.port2.close();
+    },
+  };
+}
+
+const setups: Record<string, () => Promise<{ model: DecoderModel; dispose(): Promise<void> }>> = {
+  'embedded model through the model RPC': remoteEmbeddedModel,
+  'toy model (core) through the model RPC': async () => {
+    const channel = new MessageChannel();
+    serveModel(emitterEndpoint(channel.port1), async () => ({ model: new ToyModel(), details: {}, dispose: async () => {} }));
+    const { model } = await openRemoteModel(emitterEndpoint(channel.port2), {}, { onWarning: () => {} });
+    return { model, dispose: () => model.dispose().then(() => channel.port1.close()) };
+  },
   'embedded model, host KV': () => loadModelFolder(fsSource(modelPath), { runtime: ort, sessionOptions: cpuSessionOptions }),
   'embedded model, KV as ONNX graphs': () =>
     loadModelFolder(fsSource(modelPath), {

@@ -6,7 +6,8 @@
  * position ids) change the logits.
  */
 import * as ort from 'onnxruntime-node';
-import { encodeOnnxModel, memoryFileSource, type ModelFileSource, type OnnxGraph, type OnnxNode, type OnnxTensorInit } from '../src/index.js';
+import { memoryFileSource, type ModelFileSource } from '../src/index.js';
+import { encodeOnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensorInit } from '../src/internal.js';
 
 export interface ToyShape {
   layers: number;

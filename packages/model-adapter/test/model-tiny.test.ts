@@ -5,24 +5,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { logitsToHost, ModelError } from '@reasonflow/core';
+import { modelPath } from '@reasonflow/model-tiny';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoadedModel, loadModelFolder, memoryFileSource, type ModelFileSource } from '../src/index.js';
 import { cpuSessionOptions, ort } from './fixtures.js';
 import { cacheEquivalenceScenario, maxAbsDiff, recompute, step } from './helpers.js';
-
-async function tinyModelFolder(): Promise<string> {
-  try {
-    // A non-literal specifier: typechecking does not need the package's dist.
-    const specifier = '@reasonflow/model-tiny';
-    const pkg = (await import(specifier)) as { modelPath: string };
-    return pkg.modelPath;
-  } catch {
-    // The package's dist is not built yet: its folder is next to this package.
-    return fileURLToPath(new URL('../../model-tiny/model', import.meta.url));
-  }
-}
 
 function fsSource(folder: string): ModelFileSource {
   return {
@@ -33,10 +21,9 @@ function fsSource(folder: string): ModelFileSource {
   };
 }
 
-const folder = await tinyModelFolder();
-const present = existsSync(join(folder, 'onnx', 'decoder_model_merged.onnx')) && existsSync(join(folder, 'tokenizer_config.json'));
+const folder = modelPath;
 
-describe.skipIf(!present)('model-tiny', () => {
+describe('model-tiny', () => {
   let loaded: LoadedModel;
   beforeAll(async () => {
     loaded = await loadModelFolder(fsSource(folder), { runtime: ort, sessionOptions: cpuSessionOptions });

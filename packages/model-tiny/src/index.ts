@@ -33,3 +33,12 @@ export {
   modelPath,
   tinyModelDir,
 } from './model.js';
+export {
+  ADDITION_STEP_DELIMITER,
+  additionStepScorer,
+  COUNTDOWN_STEP_DELIMITER,
+  countdownStepScorer,
+  type StepChecker,
+  type StepText,
+  taskStepChecker,
+} from './scorers.js';

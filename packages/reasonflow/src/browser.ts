@@ -39,5 +39,17 @@ export function browserModelLoader(extra: BrowserLoaderOptions = {}): ModelLoade
 
 setPlatformModelLoader(browserModelLoader());
 
-export { configureOrtWeb, ORT_WEB_VERSION, type OrtWebEnvironment, type ResourceCounts, type WebLoadedModel } from '@reasonflow/backend-webgpu';
+export {
+  clearModelCache,
+  configureOrtWeb,
+  filesByRelativePath,
+  type LoadModelInWorkerOptions,
+  loadModelInWorker,
+  ORT_WEB_VERSION,
+  type OrtWebEnvironment,
+  type ResourceCounts,
+  type WebLoadedModel,
+  type WebWorkerResources,
+  type WorkerWebLoadedModel,
+} from '@reasonflow/backend-webgpu';
 export * from './public-api.js';

@@ -7,6 +7,8 @@ export {
   type GenerateThoughtsOptions,
   type LoadedReasonFlowModel,
   type ReasonFlowResources,
+  type SearchCallOptions,
+  type SearchOutput,
   type ModelLoader,
   type TextChunk,
   type TextTokenizer,
@@ -28,6 +30,13 @@ export {
   type ReasonFlowConfig,
   type ReasonFlowConfigInput,
   type StopReason,
+  type Strategy,
+  type StrategyInput,
+  type SearchCandidate,
+  type SearchIteration,
+  type SearchStats,
+  type StepScorer,
+  type StepToScore,
 } from '@reasonflow/core';
 
 import { ReasonFlow, type GenerateThoughtsOptions, type ChatMessage, type ThoughtsResult } from './reasonflow.js';

@@ -2,6 +2,7 @@ import {
   callbackStream,
   ConfigError,
   type DecoderModel,
+  type EngineObserver,
   type GenerateOptions,
   type GenerateOptionsInput,
   type GenerationResult,
@@ -13,7 +14,13 @@ import {
   resolveConfig,
   resolveGenerateOptions,
   type ReasonFlowConfigInput,
+  type SearchCandidate,
+  type SearchOptionsInput,
+  type SearchStats,
+  type SearchStopReason,
   type StopReason,
+  type StrategyInput,
+  generateWith,
 } from '@reasonflow/core';
 import type { FileProgress } from '@reasonflow/model-adapter';
 import { TextStreamDecoder } from './text-stream.js';
@@ -51,6 +58,12 @@ export interface FromPretrainedOptions {
   config?: ReasonFlowConfigInput;
   /** Receives a fallback warning (default console.warn). */
   onWarning?: (message: string) => void;
+  /**
+   * Node only: run the model in a `worker_threads` worker so forward passes never block the event
+   * loop; the engine and tokenizer stay on this thread (default false: see the README for the
+   * measured cost). Same tokens either way.
+   */
+  worker?: boolean;
   /** onnxruntime intra-op threads (default 1: fastest for small models; Node only). */
   intraOpNumThreads?: number;
   /**
@@ -111,6 +124,26 @@ export interface ThoughtsResult {
   readonly stats: ThoughtsStats;
 }
 
+/** Options of `ReasonFlow#search`: the strategies' options, with text streaming instead of token callbacks. */
+export interface SearchCallOptions extends Omit<SearchOptionsInput, 'decode' | 'onToken'> {
+  /** Called with each piece of the final answer's text (live for greedy, sampling, ReasonFlow; once chosen otherwise). */
+  stream?: (chunk: TextChunk) => void;
+  /** Add the tokenizer's special tokens (e.g. BOS) to plain-text input (default true). */
+  addSpecialTokens?: boolean;
+}
+
+export interface SearchOutput {
+  /** The chosen trace's text (special tokens removed). */
+  readonly output: string;
+  /** The answer the strategy settled on (needs `extractAnswer`; null otherwise). */
+  readonly answer: string | null;
+  readonly tokenIds: readonly number[];
+  /** Every trace the strategy weighed, with its text. */
+  readonly candidates: readonly (SearchCandidate & { readonly text: string })[];
+  readonly stopReason: SearchStopReason;
+  readonly stats: SearchStats & { readonly executionProvider: string };
+}
+
 /** The facade's own per-call options, on top of the engine's (`onIteration` is the engine's). */
 const FACADE_OPTIONS = { names: ['stream', 'addSpecialTokens', 'device'], snakeAliases: { add_special_tokens: 'addSpecialTokens' } };
 
@@ -145,10 +178,13 @@ export class ReasonFlow {
       executionProvider?: string;
       owned?: LoadedReasonFlowModel;
       memoryLimitBytes?: number;
+      /** Hears every model call the engine makes (forward passes, KV operations), with durations. */
+      observer?: EngineObserver;
     } = {},
   ) {
     this.engine = new ReasonFlowEngine(model, {
       config,
+      ...(options.observer !== undefined ? { observer: options.observer } : {}),
       ...(options.memoryLimitBytes !== undefined ? { memoryLimitBytes: options.memoryLimitBytes } : {}),
     });
   }
@@ -162,6 +198,9 @@ export class ReasonFlow {
     // Everything that can be checked without the model is checked before loading it.
     if (typeof folder !== 'string' || folder.trim() === '') {
       throw new ConfigError('folder', folder, 'the path or URL of a model folder (a non-empty string)');
+    }
+    if (options.worker !== undefined && typeof options.worker !== 'boolean') {
+      throw new ConfigError('worker', options.worker, 'a boolean');
     }
     const threads = options.intraOpNumThreads;
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 0)) {
@@ -243,6 +282,57 @@ export class ReasonFlow {
       output: decode(result.tokenIds),
       tokenIds: result.tokenIds,
       bestThinkersSummary: result.bestThinkersSummary,
+      stopReason: result.stopReason,
+      stats: { ...result.stats, executionProvider: this.executionProvider },
+    };
+  }
+
+  /**
+   * Decodes with a strategy (greedy, sampling, best-of-N, self-consistency, ReasonFlow, guided search,
+   * DeepConf; see core's `generateWith`), with `decode` filled in from the tokenizer. A `reasonflow`
+   * strategy without a config uses this instance's.
+   *
+   * ```ts
+   * const { answer, candidates } = await rf.search('C:3,5,7>22=', { kind: 'self-consistency', n: 8 }, { extractAnswer });
+   * ```
+   */
+  async search(input: string | readonly ChatMessage[], strategy: StrategyInput, options: SearchCallOptions = {}): Promise<SearchOutput> {
+    if (this.disposed) throw new ConfigError('ReasonFlow', 'disposed', 'a live instance (dispose() was called)');
+    if (options === null || typeof options !== 'object') throw new ConfigError('options', options, 'a plain object of search options');
+    const { stream, addSpecialTokens, add_special_tokens: addSpecialTokensSnake, ...searchOptions } = options as SearchCallOptions & {
+      add_special_tokens?: boolean;
+    };
+    if (stream !== undefined && typeof stream !== 'function') throw new ConfigError('stream', stream, 'a function');
+    const special = addSpecialTokens ?? addSpecialTokensSnake;
+    if (special !== undefined && typeof special !== 'boolean') throw new ConfigError('addSpecialTokens', special, 'a boolean');
+    const promptIds = this.encode(input, special ?? true);
+    const decode = (ids: readonly number[]) => (ids.length === 0 ? '' : this.tokenizer.decode(ids, { skipSpecialTokens: true }));
+    const streamer = stream ? new TextStreamDecoder(decode) : undefined;
+    const withConfig =
+      strategy !== null && typeof strategy === 'object' && strategy.kind === 'reasonflow' && strategy.config === undefined
+        ? { ...strategy, config: this.config }
+        : strategy;
+    const result = await generateWith(
+      this.model,
+      promptIds,
+      withConfig,
+      {
+        ...(this.tokenizer.eosTokenIds ? { eosTokenIds: this.tokenizer.eosTokenIds } : {}),
+        ...searchOptions,
+        decode,
+        ...(streamer ? { onToken: (t) => stream!({ text: streamer.push(t.tokenId), tokenId: t.tokenId, index: t.index }) } : {}),
+      },
+      { backend: this.engine.backend, memoryLimitBytes: this.engine.memoryLimitBytes },
+    );
+    if (streamer) {
+      const rest = streamer.flush();
+      if (rest) stream!({ text: rest, tokenId: -1, index: result.tokenIds.length });
+    }
+    return {
+      output: decode(result.tokenIds),
+      answer: result.answer,
+      tokenIds: result.tokenIds,
+      candidates: result.candidates.map((c) => ({ ...c, text: c.text ?? decode(c.tokenIds) })),
       stopReason: result.stopReason,
       stats: { ...result.stats, executionProvider: this.executionProvider },
     };

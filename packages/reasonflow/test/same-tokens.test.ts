@@ -16,15 +16,22 @@ const settings: Record<string, { config: ReasonFlowConfigInput; sample?: number 
   'reasonflow N=4 T=4 sampled (seed 11)': { config: { numOfThinkers: 4, numOfThoughts: 4 }, sample: 11 },
 };
 
-let rf: ReasonFlow;
-beforeAll(async () => {
-  rf = await ReasonFlow.fromPretrained(modelPath, { onWarning: () => {} });
-});
-afterAll(async () => {
-  await rf.dispose();
-});
+// The model on this thread (the default) and in a worker thread give the same tokens.
+describe.each([
+  ['on the main thread', false],
+  ['in a worker thread', true],
+])('the embedded model keeps its recorded tokens %s', (_where, worker) => {
+  let rf: ReasonFlow;
+  beforeAll(async () => {
+    rf = await ReasonFlow.fromPretrained(modelPath, { onWarning: () => {}, worker });
+  });
+  afterAll(async () => {
+    const { sessions } = await rf.resources();
+    expect(sessions).toBeGreaterThan(0);
+    await rf.dispose();
+    expect(await rf.model.resources?.()).toEqual({ sessions: 0, tensors: 0, sequences: 0 });
+  });
 
-describe('the embedded model keeps its recorded tokens', () => {
   for (const [name, { config, sample }] of Object.entries(settings)) {
     it(name, async () => {
       const expected = recorded[name]!;

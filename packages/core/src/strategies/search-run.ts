@@ -1,0 +1,242 @@
+import { ConfigError, ContextLengthError } from '../errors.js';
+import { LogitsProcessorChain, type SamplingOptions } from '../logits-processors.js';
+import { checkGenerationMemory, DEFAULT_MEMORY_LIMIT_BYTES, validateMemoryLimit } from '../memory-estimate.js';
+import type { DecoderModel } from '../model.js';
+import { SeededRandom } from '../random.js';
+import { ReferenceBackend } from '../reference-backend.js';
+import { RowBatch } from '../row-batch.js';
+import { argmaxOf, sampleFromScores } from '../sampling.js';
+import type { Tensor } from '../tensor-backend.js';
+import { meanOf, tokenConfidence } from './confidence.js';
+import type {
+  CandidateFinish,
+  SamplingSettings,
+  SearchCandidate,
+  SearchEngineOptions,
+  SearchOptions,
+  SearchResult,
+  SearchStats,
+  SearchStopReason,
+  StrategyKind,
+} from './types.js';
+
+export const DEFAULT_MAX_NEW_TOKENS = 128;
+export const DEFAULT_SEED = 3407;
+/** The particle-filtering paper's sampling temperature, used by every sampled strategy by default. */
+export const DEFAULT_TEMPERATURE = 0.8;
+
+/** One row's trace: the tokens it took, the model's log-probability of each, and (when asked) each token's confidence. */
+export class Trace {
+  readonly tokenIds: number[] = [];
+  readonly logProbs: number[] = [];
+  readonly confidences: number[] = [];
+  finish: CandidateFinish | undefined;
+
+  get live(): boolean {
+    return this.finish === undefined;
+  }
+
+  copy(): Trace {
+    const t = new Trace();
+    t.tokenIds.push(...this.tokenIds);
+    t.logProbs.push(...this.logProbs);
+    t.confidences.push(...this.confidences);
+    t.finish = this.finish;
+    return t;
+  }
+
+  get meanLogProb(): number {
+    return meanOf(this.logProbs);
+  }
+}
+
+/** Picks a row's next token from its log-probabilities: the argmax, or a seeded sample after the processors. */
+export class TokenChooser {
+  private readonly chain: LogitsProcessorChain | undefined;
+  private readonly scratch: Float32Array;
+  private readonly random: SeededRandom;
+
+  constructor(vocab: number, sampling: SamplingOptions | undefined, seed: number) {
+    this.chain = sampling ? new LogitsProcessorChain(vocab, sampling) : undefined;
+    this.scratch = new Float32Array(vocab);
+    this.random = new SeededRandom(seed);
+  }
+
+  choose(logProbs: Float32Array): number {
+    if (!this.chain) return argmaxOf(logProbs);
+    this.scratch.set(logProbs);
+    this.chain.apply(this.scratch, EMPTY);
+    return sampleFromScores(this.scratch, this.random.next());
+  }
+}
+
+const EMPTY: number[] = [];
+
+export function samplingOf(s: SamplingSettings): SamplingOptions {
+  return { temperature: s.temperature ?? DEFAULT_TEMPERATURE, topK: s.topK ?? 0, topP: s.topP ?? 1, minP: s.minP ?? 0 };
+}
+
+/**
+ * One strategy run over a RowBatch: checks the prompt and the memory, feeds the prompt, chooses every
+ * live row's token per step, and assembles the result with the shared stats.
+ */
+export class SearchRun {
+  readonly batch: RowBatch;
+  readonly maxNewTokens: number;
+  readonly seed: number;
+  private readonly eos: ReadonlySet<number>;
+  private readonly maxTotalLength: number;
+  private readonly started = performance.now();
+  private activePositions = 0;
+  private steps = 0;
+  private scorerCount = 0;
+  private scorerTime = 0;
+
+  constructor(
+    readonly kind: StrategyKind,
+    readonly model: DecoderModel,
+    readonly promptIds: readonly number[],
+    readonly rows: number,
+    readonly options: SearchOptions,
+    engine: SearchEngineOptions,
+  ) {
+    const { vocabSize, maxSequenceLength } = model.info;
+    if (!Array.isArray(promptIds) || promptIds.length === 0) throw new ConfigError('promptIds', promptIds, 'a non-empty array of token ids');
+    for (const id of promptIds) {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new ConfigError('promptIds', id, `token ids in [0, ${vocabSize})`);
+    }
+    if (promptIds.length + 1 > maxSequenceLength) {
+      throw new ContextLengthError(promptIds.length + 1, maxSequenceLength, `prompt of ${promptIds.length} tokens plus one new token`);
+    }
+    this.maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+    this.seed = options.seed ?? DEFAULT_SEED;
+    this.maxTotalLength = maxSequenceLength;
+    this.eos = new Set(options.eosTokenIds ?? model.info.eosTokenIds);
+    const limit = validateMemoryLimit(engine.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
+    checkGenerationMemory(model.info, { rows, thoughts: 1, promptLength: promptIds.length, maxNewTokens: this.maxNewTokens }, limit);
+    this.batch = new RowBatch(model, engine.backend ?? new ReferenceBackend(), rows, engine.observer, options.signal);
+  }
+
+  get aborted(): boolean {
+    return this.batch.aborted;
+  }
+
+  /** Starts the sequence and feeds the prompt to every row; undefined when aborted first. */
+  async prefill(): Promise<Tensor | undefined> {
+    await this.batch.start();
+    if (this.aborted) return undefined;
+    this.activePositions += this.promptIds.length;
+    return this.batch.forwardShared(this.promptIds);
+  }
+
+  /**
+   * Chooses the next token of every live trace from `logits` (log-softmaxed in place, then released)
+   * and ends traces at EOS or length. With `confidenceTopK`, records each token's confidence.
+   * @returns the tokens to feed (a dead row repeats the prompt's last token, its cache no longer matters)
+   */
+  choose(logits: Tensor, traces: readonly Trace[], choosers: (row: number) => TokenChooser, confidenceTopK = 0): Int32Array {
+    const { backend, vocab } = this.batch;
+    backend.logSoftmax(logits);
+    const host = backend.toHost(logits);
+    const top = confidenceTopK > 0 ? backend.topK(logits, confidenceTopK) : undefined;
+    this.batch.release(logits);
+    const tokens = new Int32Array(this.rows).fill(this.promptIds[this.promptIds.length - 1]!);
+    const reported = new Array<number>(this.rows).fill(-1);
+    traces.forEach((trace, r) => {
+      if (!trace.live) return;
+      const row = host.subarray(r * vocab, (r + 1) * vocab);
+      const token = choosers(r).choose(row);
+      trace.tokenIds.push(token);
+      trace.logProbs.push(row[token]!);
+      if (top) trace.confidences.push(tokenConfidence(top.values, r * confidenceTopK, confidenceTopK));
+      tokens[r] = token;
+      reported[r] = token;
+      if (this.eos.has(token)) trace.finish = 'eos';
+      else if (trace.tokenIds.length >= this.maxNewTokens) trace.finish = 'max-new-tokens';
+      else if (this.promptIds.length + trace.tokenIds.length >= this.maxTotalLength) trace.finish = 'max-length';
+    });
+    this.options.onIteration?.({ kind: 'step', step: this.steps, tokens: reported });
+    return tokens;
+  }
+
+  /** Feeds one token per row; `liveRows` rows are doing useful work (the rest idle). */
+  async feed(tokens: Int32Array, liveRows: number): Promise<Tensor> {
+    this.steps++;
+    this.activePositions += liveRows;
+    return this.batch.forwardTokens(tokens);
+  }
+
+  /** Calls a user scorer, counting its calls and time apart from the model's. */
+  async score<T>(work: () => T | Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.scorerCount++;
+      this.scorerTime += performance.now() - start;
+    }
+  }
+
+  text(ids: readonly number[]): string | undefined {
+    return this.options.decode ? (ids.length === 0 ? '' : this.options.decode(ids)) : undefined;
+  }
+
+  answerOf(ids: readonly number[]): string | null {
+    const text = this.text(ids);
+    return text !== undefined && this.options.extractAnswer ? this.options.extractAnswer(text) : null;
+  }
+
+  candidate(trace: Trace, weight: number, extra: { lowestScore?: number } = {}): SearchCandidate {
+    const text = this.text(trace.tokenIds);
+    return {
+      tokenIds: [...trace.tokenIds],
+      ...(text !== undefined ? { text } : {}),
+      answer: this.answerOf(trace.tokenIds),
+      weight,
+      meanLogProb: trace.meanLogProb,
+      finish: trace.finish ?? 'aborted',
+      ...extra,
+    };
+  }
+
+  /** Releases the batch; builds the result (replaying the chosen tokens to onToken unless `streamed`). */
+  async finish(
+    chosen: readonly number[],
+    answer: string | null,
+    candidates: readonly SearchCandidate[],
+    stopReason: SearchStopReason,
+    extra: Partial<SearchStats> = {},
+    streamed = false,
+  ): Promise<SearchResult> {
+    await this.batch.dispose();
+    if (!streamed) for (const [index, tokenId] of chosen.entries()) this.options.onToken?.({ tokenId, index });
+    const totalTimeMs = performance.now() - this.started;
+    const stats = this.batch.stats;
+    const text = this.text(chosen);
+    return {
+      tokenIds: [...chosen],
+      ...(text !== undefined ? { text } : {}),
+      answer,
+      candidates,
+      stopReason,
+      stats: {
+        strategy: this.kind,
+        promptTokens: this.promptIds.length,
+        tokensCommitted: chosen.length,
+        iterations: this.steps,
+        ...stats,
+        activeRowPositions: this.activePositions,
+        scorerCalls: this.scorerCount,
+        scorerTimeMs: this.scorerTime,
+        engineTimeMs: totalTimeMs - stats.modelTimeMs - this.scorerTime,
+        totalTimeMs,
+        backend: this.batch.backend.name,
+        ...extra,
+      },
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.batch.dispose();
+  }
+}
