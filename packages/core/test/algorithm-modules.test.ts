@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_CONFIG,
+} from '../src/index.js';
+import {
   acceptanceRate,
   adaptAcceptanceThreshold,
-  DEFAULT_CONFIG,
   fusionWeights,
   perturbedArgmaxPosition,
   perturbThinker,
   scheduleTemperatures,
   selectThinkers,
   uncertainty,
-} from '../src/index.js';
+} from '../src/algorithms.js';
 
 const base = DEFAULT_CONFIG; // temperatures [0.7, 1.3], min 0.5, max 1.5
 

@@ -3,14 +3,16 @@ import { ToyModel } from '../src/testing/index.js';
 import {
   ConfigError,
   type DecoderModelInfo,
-  mixSeeds,
   ReasonFlowEngine,
   ReferenceBackend,
   type ReasonFlowConfigInput,
   resolveConfig,
   resolveGenerateOptions,
-  SeededRandom,
 } from '../src/index.js';
+import {
+  mixSeeds,
+  SeededRandom,
+} from '../src/algorithms.js';
 
 const prompt = [3, 17, 5];
 

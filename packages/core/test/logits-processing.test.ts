@@ -1,17 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  LogitsProcessorChain,
+} from '../src/index.js';
+import {
   applyMinP,
   applyRepetitionPenalty,
   applyTopK,
   applyTopP,
   argmaxOf,
   kthLargest,
-  LogitsProcessorChain,
   sampleFromScores,
   SeededRandom,
   StopChecker,
-} from '../src/index.js';
+} from '../src/algorithms.js';
 
 const lp = (ps: number[]) => Float32Array.from(ps.map(Math.log));
 

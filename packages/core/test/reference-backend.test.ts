@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fusionWeights, ReferenceBackend } from '../src/index.js';
+import {
+  ReferenceBackend,
+} from '../src/index.js';
+import {
+  fusionWeights,
+} from '../src/algorithms.js';
 
 const backend = new ReferenceBackend();
 const row = (values: number[]) => backend.fromHost(Float32Array.from(values), [1, values.length]);

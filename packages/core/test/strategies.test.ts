@@ -10,9 +10,11 @@ import {
   type SearchResult,
   type StrategyInput,
   streamWith,
+} from '../src/index.js';
+import {
   systematicResample,
   weightedVote,
-} from '../src/index.js';
+} from '../src/algorithms.js';
 import { ToyModel } from '../src/testing/index.js';
 
 const prompt = [3, 17, 5];
