@@ -18,7 +18,7 @@ export {
   type WebLoadedModel,
   type WebLoadModelOptions,
 } from './load.js';
-export { blobFileSource, filesByRelativePath } from './blob-file-source.js';
+export { filesByRelativePath } from './picked-folder.js';
 export { cachedFetch, clearModelCache, DEFAULT_MODEL_CACHE } from './model-cache.js';
 export { type LoadModelInWorkerOptions, loadModelInWorker, type WorkerWebLoadedModel } from './worker-client.js';
 export type { WebWorkerResources } from './worker-protocol.js';

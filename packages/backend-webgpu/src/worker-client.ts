@@ -1,7 +1,6 @@
 import { ConfigError } from '@reasonflow/core';
-import { type FileProgress, fetchFileSource, loadTokenizer, type ModelConfig, type ModelFileSource, type ModelTokenizer } from '@reasonflow/model-adapter';
+import { type FileProgress, fetchFileSource, loadTokenizer, memoryFileSource, type ModelConfig, type ModelFileSource, type ModelTokenizer } from '@reasonflow/model-adapter';
 import { eventTargetEndpoint, openRemoteModel, type RemoteDecoderModel } from '@reasonflow/model-adapter/rpc';
-import { blobFileSource } from './blob-file-source.js';
 import type { WebDevice, WebExecutionProvider } from './execution-provider.js';
 import type { OrtWebEnvironment } from './load.js';
 import { cachedFetch, DEFAULT_MODEL_CACHE } from './model-cache.js';
@@ -63,7 +62,7 @@ export async function loadModelInWorker(folder: string | URL | Readonly<Record<s
     tokenizerSource = fetchFileSource(url, cache === false ? {} : { fetch: cachedFetch(cache) });
   } else {
     source = { files: folder, description: 'local folder' };
-    tokenizerSource = blobFileSource(folder);
+    tokenizerSource = memoryFileSource(folder, 'local folder');
   }
   const worker = options.worker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'reasonflow-model' });
   const request: WebWorkerLoadRequest = {

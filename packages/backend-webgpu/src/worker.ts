@@ -5,9 +5,8 @@
  * the page sends a folder URL or picked files, this loads it with onnxruntime-web (WebGPU or wasm)
  * and answers forward passes and KV operations; the engine and the tokenizer stay in the page.
  */
-import { fetchFileSource } from '@reasonflow/model-adapter';
+import { fetchFileSource, memoryFileSource } from '@reasonflow/model-adapter';
 import { eventTargetEndpoint, serveModel } from '@reasonflow/model-adapter/rpc';
-import { blobFileSource } from './blob-file-source.js';
 import { configureOrtWeb, loadModel, ORT_WEB_VERSION } from './load.js';
 import { cachedFetch } from './model-cache.js';
 import type { WebWorkerLoadDetails, WebWorkerLoadRequest, WebWorkerResources } from './worker-protocol.js';
@@ -23,7 +22,7 @@ serveModel<WebWorkerLoadRequest, WebWorkerLoadDetails>(eventTargetEndpoint(self)
           ...(request.source.cache !== null ? { fetch: cachedFetch(request.source.cache) } : {}),
           ...(onProgress ? { onProgress } : {}),
         })
-      : blobFileSource(request.source.files, request.source.description);
+      : memoryFileSource(request.source.files, request.source.description);
   const loaded = await loadModel(source, {
     device: request.device,
     onWarning: events.onWarning,

@@ -14,12 +14,15 @@ export interface ModelFileSource {
   readBinary(relPath: string): Promise<Uint8Array>;
 }
 
-/** An in-memory folder (tests, bundled models, files picked by a user in a browser). */
+/**
+ * An in-memory folder: tests, bundled models, or files a user picked in a browser (`File`s are
+ * `Blob`s, read only when asked for, and cross to a worker without copying their bytes).
+ */
 export function memoryFileSource(
-  files: Readonly<Record<string, string | Uint8Array>>,
+  files: Readonly<Record<string, string | Uint8Array | Blob>>,
   description = 'memory',
 ): ModelFileSource {
-  const get = (relPath: string): string | Uint8Array => {
+  const get = (relPath: string): string | Uint8Array | Blob => {
     const file = files[relPath];
     if (file === undefined) throw new Error(`${description}: no file ${relPath}`);
     return file;
@@ -29,11 +32,13 @@ export function memoryFileSource(
     exists: async (relPath) => files[relPath] !== undefined,
     readText: async (relPath) => {
       const file = get(relPath);
-      return typeof file === 'string' ? file : new TextDecoder().decode(file);
+      if (typeof file === 'string') return file;
+      return file instanceof Uint8Array ? new TextDecoder().decode(file) : file.text();
     },
     readBinary: async (relPath) => {
       const file = get(relPath);
-      return typeof file === 'string' ? new TextEncoder().encode(file) : file;
+      if (typeof file === 'string') return new TextEncoder().encode(file);
+      return file instanceof Uint8Array ? file : new Uint8Array(await file.arrayBuffer());
     },
   };
 }
