@@ -24,7 +24,7 @@ function readVarint(bytes: Uint8Array, at: number): { value: number; next: numbe
 }
 
 /** A `key`/`value` string pair (StringStringEntryProto) occupying exactly `bytes`, or undefined. */
-function readEntry(bytes: Uint8Array, decoder: TextDecoder): { key: string; value: string } | undefined {
+function readEntry(bytes: Uint8Array, decoder: { decode(bytes: Uint8Array): string }): { key: string; value: string } | undefined {
   if (bytes[0] !== 0x0a) return undefined;
   const keyLength = readVarint(bytes, 1);
   if (keyLength === undefined) return undefined;
