@@ -65,18 +65,29 @@ export async function resolveDtypeFiles(source: ModelFileSource, requested: stri
   if (requested !== undefined && !(MODEL_DTYPES as readonly string[]).includes(requested)) {
     throw new ConfigError('dtype', requested, MODEL_DTYPES.map((d) => `'${d}'`).join(', '));
   }
-  const names = MODEL_DTYPES.flatMap((d) => ['model', 'decoder_model_merged', 'embed_tokens'].map((stem) => `onnx/${stem}${DTYPE_SUFFIX[d]}.onnx`));
-  const exists = await Promise.all(names.map((n) => source.exists(n)));
-  const present = new Set(names.filter((_, i) => exists[i]));
-  const available = MODEL_DTYPES.filter((d) => filesOf(d, present) !== undefined);
-  const dtype = (requested as ModelDtype | undefined) ?? available[0];
-  if (dtype === undefined) {
+  // Probed one dtype at a time (3 names each), so a URL folder costs a few HEAD requests, not 15.
+  const present = new Set<string>();
+  const probe = async (dtype: ModelDtype): Promise<DtypeFiles | undefined> => {
+    const names = ['model', 'decoder_model_merged', 'embed_tokens'].map((stem) => `onnx/${stem}${DTYPE_SUFFIX[dtype]}.onnx`);
+    const exists = await Promise.all(names.map((n) => source.exists(n)));
+    names.forEach((n, i) => exists[i] && present.add(n));
+    return filesOf(dtype, present);
+  };
+  let files: DtypeFiles | undefined;
+  for (const dtype of requested !== undefined ? [requested as ModelDtype] : MODEL_DTYPES) {
+    files = await probe(dtype);
+    if (files !== undefined) break;
+  }
+  if (files === undefined && requested !== undefined) {
+    const available: ModelDtype[] = [];
+    for (const dtype of MODEL_DTYPES) if (dtype !== requested && (await probe(dtype)) !== undefined) available.push(dtype);
+    throw new DtypeUnavailableError(requested, available, source.description);
+  }
+  if (files === undefined) {
     problems.push('onnx/model.onnx: missing (and no other decoder graph: onnx/model[_fp16|_quantized|_q4|_q4f16].onnx, onnx/decoder_model_merged[…].onnx, genai_config.json)');
     return undefined;
   }
-  const files = filesOf(dtype, present);
-  if (files === undefined) throw new DtypeUnavailableError(dtype, available, source.description);
-  const suffix = DTYPE_SUFFIX[dtype];
+  const suffix = DTYPE_SUFFIX[files.dtype];
   if (present.has(`onnx/embed_tokens${suffix}.onnx`) && files.embedsDecoder === undefined) {
     problems.push(`onnx/decoder_model_merged${suffix}.onnx: missing (onnx/embed_tokens${suffix}.onnx is present; the inputs_embeds pair needs both)`);
   }
