@@ -70,7 +70,7 @@ export async function resolveDtypeFiles(source: ModelFileSource, requested: stri
   const probe = async (dtype: ModelDtype): Promise<DtypeFiles | undefined> => {
     const names = ['model', 'decoder_model_merged', 'embed_tokens'].map((stem) => `onnx/${stem}${DTYPE_SUFFIX[dtype]}.onnx`);
     const exists = await Promise.all(names.map((n) => source.exists(n)));
-    names.forEach((n, i) => exists[i] && present.add(n));
+    for (const [i, n] of names.entries()) if (exists[i]) present.add(n);
     return filesOf(dtype, present);
   };
   let files: DtypeFiles | undefined;
