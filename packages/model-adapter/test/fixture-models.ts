@@ -63,10 +63,10 @@ export function fixtureVariants(): { folder: FixtureFolder; dtype: ModelDtype; v
 
 /**
  * Largest difference allowed between two runs' logits: 1e-4 for float32 arithmetic (fp32, and q4,
- * whose MatMulNBits dequantises to float32), and for float16 arithmetic 5e-3 of the reference
- * logits' range (≈ 0.1 for these models' ~20-unit spread).
+ * whose MatMulNBits dequantises to float32), and for float16 arithmetic 2.5e-3 of the reference
+ * logits' range (≈ 0.05 for these models' ~20-unit spread; measured worst 1.1e-2).
  */
 export function tolerance(variant: ReferenceVariant): number {
   if (variant.io_dtype === 'float32') return 1e-4;
-  return 5e-3 * (Math.max(...variant.last_logits) - Math.min(...variant.last_logits));
+  return 2.5e-3 * (Math.max(...variant.last_logits) - Math.min(...variant.last_logits));
 }
