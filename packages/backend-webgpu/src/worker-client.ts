@@ -1,5 +1,5 @@
 import { ConfigError } from '@reasonflow/core';
-import { type FileProgress, fetchFileSource, loadTokenizer, memoryFileSource, type ModelConfig, type ModelFileSource, type ModelTokenizer } from '@reasonflow/model-adapter';
+import { type FileProgress, fetchFileSource, loadTokenizer, memoryFileSource, type ModelConfig, type ModelDtype, type ModelFileSource, type ModelTokenizer } from '@reasonflow/model-adapter';
 import { eventTargetEndpoint, openRemoteModel, type RemoteDecoderModel } from '@reasonflow/model-adapter/rpc';
 import type { WebDevice, WebExecutionProvider } from './execution-provider.js';
 import type { OrtWebEnvironment } from './load.js';
@@ -20,6 +20,8 @@ export interface LoadModelInWorkerOptions {
   readonly cache?: string | false;
   /** Load the inputs_embeds pair when present (default true). */
   readonly inputsEmbeds?: boolean;
+  /** Which weights to load (`fp32`, `fp16`, `q8`, `q4`, `q4f16`: transformers.js' file names); default: the first the folder has. */
+  readonly dtype?: ModelDtype;
   /** Download progress of the model files (URL folders). */
   readonly onProgress?: (progress: FileProgress) => void;
   /** Receives the worker's fallback warning (default `console.warn`). */
@@ -70,6 +72,7 @@ export async function loadModelInWorker(folder: string | URL | Readonly<Record<s
     device,
     ort: options.ort ?? {},
     ...(options.inputsEmbeds !== undefined ? { inputsEmbeds: options.inputsEmbeds } : {}),
+    ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
     reportProgress: options.onProgress !== undefined,
   };
   const { model, details } = await openRemoteModel<WebWorkerLoadDetails, WebWorkerResources>(eventTargetEndpoint(worker), request, {

@@ -1,7 +1,7 @@
 import type { ModelResources } from '@reasonflow/core';
 import type { WebDevice, WebExecutionProvider } from './execution-provider.js';
 import type { OrtWebEnvironment } from './load.js';
-import type { ModelConfig, ResourceCounts } from '@reasonflow/model-adapter';
+import type { ModelConfig, ModelDtype, ResourceCounts } from '@reasonflow/model-adapter';
 
 /** @internal What the page asks the model worker to load (callbacks stay in the page). */
 export interface WebWorkerLoadRequest {
@@ -10,6 +10,7 @@ export interface WebWorkerLoadRequest {
   readonly device: WebDevice;
   readonly ort: OrtWebEnvironment;
   readonly inputsEmbeds?: boolean;
+  readonly dtype?: ModelDtype;
   readonly reportProgress: boolean;
 }
 

@@ -27,6 +27,7 @@ serveModel<WebWorkerLoadRequest, WebWorkerLoadDetails>(eventTargetEndpoint(self)
     device: request.device,
     onWarning: events.onWarning,
     ...(request.inputsEmbeds !== undefined ? { inputsEmbeds: request.inputsEmbeds } : {}),
+    ...(request.dtype !== undefined ? { dtype: request.dtype } : {}),
   });
   return {
     model: loaded.model,

@@ -9,7 +9,7 @@ import {
   type StepInput,
   UnsupportedFeatureError,
 } from '@reasonflow/core';
-import { float32ToFloat16Bits, toFloat32 } from './float16.js';
+import { float16BitsInto, float32ToFloat16Bits, toFloat32 } from './float16.js';
 import type { DecoderGraph, EmbedGraph, FloatType, IntType } from './graph-signature.js';
 import type { KvCacheOps } from './kv-cache-ops.js';
 import type { ModelConfig } from './model-config.js';
@@ -513,8 +513,9 @@ export class OnnxDecoderSequence implements DecoderSequence {
     const length = this.currentLength;
     const total = length + n;
     const padding = this.padding;
-    const feeds: Record<string, OrtTensor> = { [graph.input]: main };
-    feeds.attention_mask = adopt(
+    const { names } = graph;
+    const feeds: Record<string, OrtTensor> = { [graph.inputName]: main };
+    feeds[names.attentionMask] = adopt(
       padding === null
         ? graph.maskType === 'int64'
           ? new runtime.Tensor('int64', new BigInt64Array(rows * total).fill(1n), [rows, total])
@@ -524,10 +525,10 @@ export class OnnxDecoderSequence implements DecoderSequence {
     if (graph.positionIdsType !== undefined) {
       // Positions count real tokens only: a row with p padding positions starts at 0 after them.
       const position = (i: number): number => Math.max(0, length + (i % n) - (padding?.[Math.floor(i / n)] ?? 0));
-      feeds.position_ids = adopt(filledIntTensor(runtime, graph.positionIdsType, position, rows * n, [rows, n]));
+      feeds[names.positionIds] = adopt(filledIntTensor(runtime, graph.positionIdsType, position, rows * n, [rows, n]));
     }
     if (graph.hasUseCacheBranch) {
-      feeds.use_cache_branch = adopt(new runtime.Tensor('bool', Uint8Array.of(length > 0 ? 1 : 0), [1]));
+      feeds[names.useCacheBranch] = adopt(new runtime.Tensor('bool', Uint8Array.of(length > 0 ? 1 : 0), [1]));
     }
     let past = this.past;
     if (past === null) {
@@ -540,10 +541,9 @@ export class OnnxDecoderSequence implements DecoderSequence {
       );
       past = new Array<OrtTensor>(2 * graph.numLayers).fill(empty);
     }
-    for (let i = 0; i < graph.numLayers; i++) {
-      feeds[`past_key_values.${i}.key`] = past[2 * i]!;
-      feeds[`past_key_values.${i}.value`] = past[2 * i + 1]!;
-    }
+    graph.pastNames.forEach((name, i) => {
+      feeds[name] = past[i]!;
+    });
     return feeds;
   }
 
@@ -552,7 +552,7 @@ export class OnnxDecoderSequence implements DecoderSequence {
     const tracker = this.model.tracker;
     const rows = this.currentRows;
     const vocab = this.model.info.vocabSize;
-    const logits = results.logits!;
+    const logits = results[graph.fetches[0]!]!;
     const present = graph.fetches.slice(1).map((name) => tracker.adopt(results[name]!));
     let last: Float32Array;
     try {
@@ -571,7 +571,11 @@ export class OnnxDecoderSequence implements DecoderSequence {
   }
 }
 
-/** Copies the last position of `logits` (`[rows, seq, vocab]`, or `[rows, vocab]`) into a fresh array. */
+/**
+ * Copies the last position of `logits` (`[rows, seq, vocab]`, or `[rows, vocab]`) into a fresh
+ * float32 array. float16 logits: only those `rows × vocab` values are converted (a table lookup
+ * each), never the whole `[rows, seq, vocab]` tensor.
+ */
 function lastPositionLogits(logits: OrtTensor, rows: number, file: string, vocab: number): Float32Array {
   const dims = logits.dims;
   const seq = dims.length === 3 ? dims[1]! : 1;
@@ -579,11 +583,18 @@ function lastPositionLogits(logits: OrtTensor, rows: number, file: string, vocab
   if ((dims.length !== 3 && dims.length !== 2) || dims[0] !== rows || width !== vocab) {
     throw new ModelError(`${file}: "logits" has shape [${dims.join(', ')}], expected [${rows}, seq, ${vocab}]`);
   }
-  const data = toFloat32(logits.data);
+  const data = logits.data;
   const out = new Float32Array(rows * vocab);
+  if (logits.type !== 'float32' && logits.type !== 'float16') {
+    throw new ModelError(`${file}: "logits" is ${logits.type}, expected float32 or float16`);
+  }
+  // float16 data is raw bits (Uint16Array) unless the platform has Float16Array, which `set` converts natively.
+  const values = data as Float32Array | Uint16Array;
   for (let r = 0; r < rows; r++) {
     const start = (r * seq + seq - 1) * vocab;
-    out.set(data.subarray(start, start + vocab), r * vocab);
+    const row = values.subarray(start, start + vocab);
+    if (row instanceof Uint16Array) float16BitsInto(row, out, r * vocab);
+    else out.set(row, r * vocab);
   }
   return out;
 }

@@ -1,29 +1,79 @@
-/**
- * The external-data files an ONNX model refers to (`TensorProto.external_data` entries with key
- * "location"), found by scanning the serialised bytes for that entry's exact encoding, without a
- * protobuf parser: field 1 "location" (0x0a 0x08 "location") followed by field 2, the path.
- */
-export function externalDataLocations(model: Uint8Array): string[] {
-  const marker = [0x0a, 0x08, ...new TextEncoder().encode('location'), 0x12];
-  const found = new Set<string>();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  outer: for (let i = 0; i + marker.length < model.length; i++) {
-    for (let j = 0; j < marker.length; j++) if (model[i + j] !== marker[j]) continue outer;
-    let length = 0;
-    let shift = 0;
-    let p = i + marker.length;
-    while (p < model.length && shift < 35) {
-      const byte = model[p++]!;
-      length |= (byte & 0x7f) << shift;
-      shift += 7;
-      if ((byte & 0x80) === 0) break;
-    }
-    if (length <= 0 || p + length > model.length) continue;
-    try {
-      found.add(decoder.decode(model.subarray(p, p + length)));
-    } catch {
-      // Not UTF-8: not a location entry after all.
-    }
+/** One external-data file an ONNX model refers to, and how many of its bytes the tensors in it need. */
+export interface ExternalDataFile {
+  /** The `location`, relative to the model file's folder (e.g. `model.onnx_data`, `model.onnx_data_1`). */
+  readonly location: string;
+  /** The largest `offset + length` of a tensor stored there (undefined when no tensor gives its length). */
+  readonly bytesNeeded?: number;
+}
+
+const LOCATION = [0x0a, 0x08, ...new TextEncoder().encode('location'), 0x12];
+/** `TensorProto.external_data` (field 13, length-delimited): the tag of each StringStringEntryProto. */
+const ENTRY_TAG = 0x6a;
+
+function readVarint(bytes: Uint8Array, at: number): { value: number; next: number } | undefined {
+  let value = 0;
+  let scale = 1;
+  let p = at;
+  while (p < bytes.length && scale < 2 ** 49) {
+    const byte = bytes[p++]!;
+    value += (byte & 0x7f) * scale;
+    scale *= 128;
+    if ((byte & 0x80) === 0) return { value, next: p };
   }
-  return [...found];
+  return undefined;
+}
+
+/** A `key`/`value` string pair (StringStringEntryProto) occupying exactly `bytes`, or undefined. */
+function readEntry(bytes: Uint8Array, decoder: { decode(bytes: Uint8Array): string }): { key: string; value: string } | undefined {
+  if (bytes[0] !== 0x0a) return undefined;
+  const keyLength = readVarint(bytes, 1);
+  if (keyLength === undefined) return undefined;
+  const keyEnd = keyLength.next + keyLength.value;
+  if (bytes[keyEnd] !== 0x12) return undefined;
+  const valueLength = readVarint(bytes, keyEnd + 1);
+  if (valueLength === undefined || valueLength.next + valueLength.value !== bytes.length) return undefined;
+  try {
+    return { key: decoder.decode(bytes.subarray(keyLength.next, keyEnd)), value: decoder.decode(bytes.subarray(valueLength.next)) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The external-data files an ONNX model refers to (`TensorProto.external_data` entries), found by
+ * scanning the serialised bytes for the "location" entry's exact encoding, without a protobuf parser,
+ * then reading the `offset`/`length` entries that follow it in the same tensor. Sharded exports
+ * (`model.onnx_data`, `model.onnx_data_1`, …) name one location per tensor; each file appears once.
+ */
+export function externalDataFiles(model: Uint8Array): ExternalDataFile[] {
+  const files = new Map<string, number | undefined>();
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  outer: for (let i = 0; i + LOCATION.length < model.length; i++) {
+    for (let j = 0; j < LOCATION.length; j++) if (model[i + j] !== LOCATION[j]) continue outer;
+    const pathLength = readVarint(model, i + LOCATION.length);
+    if (pathLength === undefined || pathLength.value <= 0 || pathLength.next + pathLength.value > model.length) continue;
+    let location: string;
+    try {
+      location = decoder.decode(model.subarray(pathLength.next, pathLength.next + pathLength.value));
+    } catch {
+      continue; // Not UTF-8: not a location entry after all.
+    }
+    // The entries after it: offset and length (onnx writes location, offset, length in that order).
+    let offset = 0;
+    let length: number | undefined;
+    let p = pathLength.next + pathLength.value;
+    while (model[p] === ENTRY_TAG) {
+      const size = readVarint(model, p + 1);
+      if (size === undefined || size.next + size.value > model.length) break;
+      const entry = readEntry(model.subarray(size.next, size.next + size.value), decoder);
+      if (entry === undefined) break;
+      if (entry.key === 'offset') offset = Number(entry.value);
+      else if (entry.key === 'length') length = Number(entry.value);
+      p = size.next + size.value;
+    }
+    const end = length !== undefined && Number.isFinite(offset + length) ? offset + length : undefined;
+    const previous = files.get(location);
+    files.set(location, end === undefined ? previous : Math.max(previous ?? 0, end));
+  }
+  return [...files].map(([location, bytesNeeded]) => (bytesNeeded === undefined ? { location } : { location, bytesNeeded }));
 }

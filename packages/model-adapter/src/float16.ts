@@ -23,10 +23,15 @@ function halfToFloat(): Float32Array {
 }
 
 export function float16BitsToFloat32(bits: Uint16Array): Float32Array {
-  const table = halfToFloat();
   const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]!]!;
+  float16BitsInto(bits, out, 0);
   return out;
+}
+
+/** Converts `bits` into `out` from `outOffset` (one table lookup each), e.g. one position's logits out of a larger tensor. */
+export function float16BitsInto(bits: Uint16Array, out: Float32Array, outOffset: number): void {
+  const table = halfToFloat();
+  for (let i = 0; i < bits.length; i++) out[outOffset + i] = table[bits[i]!]!;
 }
 
 /** Round-to-nearest-even float32 → float16 bits. */

@@ -1,3 +1,4 @@
+import { type GraphNames, pastLayerOf, pastNames, presentNames } from './graph-names.js';
 import type { OrtSession } from './runtime.js';
 
 export type IntType = 'int64' | 'int32';
@@ -9,6 +10,10 @@ export interface DecoderGraph {
   readonly file: string;
   /** The graph's token input: ids or embeddings. */
   readonly input: 'input_ids' | 'inputs_embeds';
+  /** The graph's names of its inputs and outputs. */
+  readonly names: GraphNames;
+  /** The input `input` is fed as (e.g. `input_ids`). */
+  readonly inputName: string;
   readonly inputType: IntType | FloatType;
   readonly maskType: IntType;
   /** Undefined when the graph has no `position_ids` input (it derives positions from the mask). */
@@ -16,8 +21,12 @@ export interface DecoderGraph {
   /** Optimum's merged decoders take a boolean `use_cache_branch`. */
   readonly hasUseCacheBranch: boolean;
   readonly kvType: FloatType;
+  /** Element type of the logits output (float16 exports convert the last position only). */
+  readonly logitsType: FloatType;
   readonly numLayers: number;
-  /** Output names to fetch: `logits`, then `present.{i}.key|value`. */
+  /** The KV inputs, per layer key then value. */
+  readonly pastNames: readonly string[];
+  /** Output names to fetch: the logits, then the KV outputs in `pastNames` order. */
   readonly fetches: readonly string[];
   /** Width of `inputs_embeds` when the graph's metadata fixes it. */
   readonly embeddingSize?: number;
@@ -28,6 +37,8 @@ export interface ExpectedShape {
   readonly numKeyValueHeads?: number;
   readonly headDim?: number;
   readonly vocabSize?: number;
+  /** The file the expected shape comes from (default `config.json`), for messages. */
+  readonly layersFrom?: string;
 }
 
 interface Meta {
@@ -44,8 +55,6 @@ function metadataOf(session: OrtSession, kind: 'input' | 'output'): Map<string, 
   return map;
 }
 
-const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
-
 /**
  * Checks a decoder session's input/output names, element types and fixed dimensions against what the
  * adapter feeds and what `config.json` says. Every mismatch is pushed to `problems` (naming the file
@@ -57,6 +66,7 @@ export function inspectDecoderGraph(
   input: 'input_ids' | 'inputs_embeds',
   expected: ExpectedShape,
   problems: string[],
+  names: GraphNames,
 ): DecoderGraph | undefined {
   const start = problems.length;
   const inputs = new Set(session.inputNames);
@@ -66,28 +76,28 @@ export function inspectDecoderGraph(
 
   const graphLayers = new Set<number>();
   for (const name of inputs) {
-    const m = PAST.exec(name);
-    if (m) graphLayers.add(Number(m[1]));
+    const layer = pastLayerOf(names, name);
+    if (layer !== undefined) graphLayers.add(layer);
   }
   const graphLayerCount = graphLayers.size === 0 ? 0 : Math.max(...graphLayers) + 1;
   const numLayers = expected.numLayers ?? graphLayerCount;
   if (expected.numLayers !== undefined && graphLayerCount !== expected.numLayers) {
     problems.push(
-      `${file}: config.json says num_hidden_layers=${expected.numLayers} but the graph has past_key_values inputs for ${graphLayerCount} layer(s)`,
+      `${file}: ${expected.layersFrom ?? 'config.json'} says num_hidden_layers=${expected.numLayers} but the graph has ${names.pastKey.split('%d')[0]!.replace(/[._]$/, '')} inputs for ${graphLayerCount} layer(s)`,
     );
   }
 
-  const required = [input, 'attention_mask'];
-  for (let i = 0; i < numLayers; i++) required.push(`past_key_values.${i}.key`, `past_key_values.${i}.value`);
+  const inputName = input === 'input_ids' ? names.inputIds : names.inputsEmbeds;
+  const past = pastNames(names, numLayers);
+  const required = [inputName, names.attentionMask, ...past];
   for (const name of required) {
     if (!inputs.has(name)) problems.push(`${file}: missing input "${name}"`);
   }
-  const known = new Set([...required, 'position_ids', 'use_cache_branch']);
+  const known = new Set([...required, names.positionIds, names.useCacheBranch]);
   for (const name of inputs) {
-    if (!known.has(name) && !PAST.test(name)) problems.push(`${file}: unexpected input "${name}" (the adapter cannot feed it)`);
+    if (!known.has(name) && pastLayerOf(names, name) === undefined) problems.push(`${file}: unexpected input "${name}" (the adapter cannot feed it)`);
   }
-  const fetches = ['logits'];
-  for (let i = 0; i < numLayers; i++) fetches.push(`present.${i}.key`, `present.${i}.value`);
+  const fetches = [names.logits, ...presentNames(names, numLayers)];
   for (const name of fetches) {
     if (!outputs.has(name)) problems.push(`${file}: missing output "${name}"`);
   }
@@ -97,48 +107,52 @@ export function inspectDecoderGraph(
     if (!allowed.includes(t)) problems.push(`${file}: input "${name}" has element type ${t}, expected ${allowed.join(' or ')}`);
     return t;
   };
-  const inputType = input === 'input_ids' ? typeOf(input, ['int64', 'int32'], 'int64') : typeOf(input, ['float32', 'float16'], 'float32');
-  const maskType = typeOf('attention_mask', ['int64', 'int32'], 'int64');
-  const positionIdsType = inputs.has('position_ids') ? typeOf('position_ids', ['int64', 'int32'], 'int64') : undefined;
-  const kvType = numLayers > 0 ? typeOf('past_key_values.0.key', ['float32', 'float16'], 'float32') : 'float32';
+  const inputType = input === 'input_ids' ? typeOf(inputName, ['int64', 'int32'], 'int64') : typeOf(inputName, ['float32', 'float16'], 'float32');
+  const maskType = typeOf(names.attentionMask, ['int64', 'int32'], 'int64');
+  const positionIdsType = inputs.has(names.positionIds) ? typeOf(names.positionIds, ['int64', 'int32'], 'int64') : undefined;
+  const kvType = numLayers > 0 ? typeOf(past[0]!, ['float32', 'float16'], 'float32') : 'float32';
+  const logitsType = outMeta.get(names.logits)?.type ?? 'float32';
+  if (logitsType !== 'float32' && logitsType !== 'float16') problems.push(`${file}: output "${names.logits}" has element type ${logitsType}, expected float32 or float16`);
 
   // Fixed dimensions, where the metadata exposes them (symbolic ones are strings).
   const checkDim = (where: Map<string, Meta>, name: string, axis: number, want: number | undefined, what: string): void => {
     const dim = where.get(name)?.shape?.[axis];
     if (want !== undefined && typeof dim === 'number' && dim !== want) {
-      problems.push(`${file}: "${name}" has ${what} ${dim} on axis ${axis}, config.json says ${want}`);
+      problems.push(`${file}: "${name}" has ${what} ${dim} on axis ${axis}, ${expected.layersFrom ?? 'config.json'} says ${want}`);
     }
   };
-  for (let i = 0; i < numLayers; i++) {
-    for (const kind of ['key', 'value']) {
-      for (const [meta, name] of [
-        [inMeta, `past_key_values.${i}.${kind}`],
-        [outMeta, `present.${i}.${kind}`],
-      ] as const) {
-        const rank = meta.get(name)?.shape?.length;
-        if (rank !== undefined && rank !== 0 && rank !== 4) {
-          problems.push(`${file}: "${name}" has rank ${rank}, expected 4 ([batch, kv_heads, seq, head_dim])`);
-          continue;
-        }
-        checkDim(meta, name, 1, expected.numKeyValueHeads, 'KV heads');
-        checkDim(meta, name, 3, expected.headDim, 'head size');
+  for (let k = 0; k < past.length; k++) {
+    for (const [meta, name] of [
+      [inMeta, past[k]!],
+      [outMeta, fetches[k + 1]!],
+    ] as const) {
+      const rank = meta.get(name)?.shape?.length;
+      if (rank !== undefined && rank !== 0 && rank !== 4) {
+        problems.push(`${file}: "${name}" has rank ${rank}, expected 4 ([batch, kv_heads, seq, head_dim])`);
+        continue;
       }
+      checkDim(meta, name, 1, expected.numKeyValueHeads, 'KV heads');
+      checkDim(meta, name, 3, expected.headDim, 'head size');
     }
   }
-  checkDim(outMeta, 'logits', 2, expected.vocabSize, 'vocabulary size');
-  const embedDim = input === 'inputs_embeds' ? inMeta.get(input)?.shape?.[2] : undefined;
+  checkDim(outMeta, names.logits, 2, expected.vocabSize, 'vocabulary size');
+  const embedDim = input === 'inputs_embeds' ? inMeta.get(inputName)?.shape?.[2] : undefined;
 
   if (problems.length > start) return undefined;
   return {
     session,
     file,
     input,
+    names,
+    inputName,
     inputType: inputType as IntType | FloatType,
     maskType: maskType as IntType,
     ...(positionIdsType !== undefined ? { positionIdsType: positionIdsType as IntType } : {}),
-    hasUseCacheBranch: inputs.has('use_cache_branch'),
+    hasUseCacheBranch: inputs.has(names.useCacheBranch),
     kvType: kvType as FloatType,
+    logitsType: logitsType as FloatType,
     numLayers,
+    pastNames: past,
     fetches,
     ...(typeof embedDim === 'number' ? { embeddingSize: embedDim } : {}),
   };

@@ -16,6 +16,7 @@ export {
 export type { ModelEvent, ModelEventListener, ModelForwardEvent, ModelKvEvent } from './model-events.js';
 export { OnnxDecoderModel, OnnxDecoderSequence, type ResourceCounts } from './decoder.js';
 export type { ModelConfig } from './model-config.js';
+export { DtypeUnavailableError, MODEL_DTYPES, type ModelDtype } from './model-files.js';
 export type { ChatMessage, ChatTemplateOptions, ModelTokenizer } from './tokenizer.js';
 export { HostKvCacheOps, type KvCacheOps } from './kv-cache-ops.js';
 export { OnnxKvCacheOps } from './onnx-kv-cache-ops.js';

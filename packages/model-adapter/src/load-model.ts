@@ -5,6 +5,7 @@ import type { ModelFileSource } from './file-source.js';
 import { HostKvCacheOps, type KvCacheOps } from './kv-cache-ops.js';
 import { type LoadedModel, loadModelFolder } from './load.js';
 import type { ModelEventListener } from './model-events.js';
+import type { ModelDtype } from './model-files.js';
 import { OnnxKvCacheOps } from './onnx-kv-cache-ops.js';
 import type { OnnxRuntime, OrtSessionOptions } from './runtime.js';
 import { type BackendDevice, createBackendSession, nextDevice, type RuntimeBackend, resolveBackend, resolveDevice } from './runtime-backend.js';
@@ -15,6 +16,8 @@ export interface LoadModelOptions {
   readonly device?: string;
   /** The backend, or the name of a registered one; default: the highest-priority registered backend offering `device`. */
   readonly backend?: RuntimeBackend | string;
+  /** Which weights to load (`fp32`, `fp16`, `q8`, `q4`, `q4f16`; transformers.js' file names); default: the first the folder has. */
+  readonly dtype?: ModelDtype;
   /** More onnxruntime session options; the execution providers come from the device. */
   readonly sessionOptions?: OrtSessionOptions;
   /** Load the inputs_embeds pair when present (default true). */
@@ -89,6 +92,7 @@ async function loadOnDevice(
     kvCacheOps: (runtime) => kvCacheOpsFor(backend, device, runtime, options.sessionOptions),
     ...(onDevice ? { kvOutputLocation: device.outputLocation! } : {}),
     ...(options.inputsEmbeds !== undefined ? { inputsEmbeds: options.inputsEmbeds } : {}),
+    ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
     ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
   });
   return {

@@ -1,11 +1,14 @@
-import { ModelError } from '@reasonflow/core';
+import { ConfigError, ModelError } from '@reasonflow/core';
 import { OnnxDecoderModel } from './decoder.js';
-import { externalDataLocations } from './external-data.js';
+import { externalDataFiles } from './external-data.js';
 import type { ModelFileSource } from './file-source.js';
-import { type DecoderGraph, type EmbedGraph, inspectDecoderGraph, inspectEmbedGraph } from './graph-signature.js';
+import { GENAI_CONFIG_FILE, type GenaiLayout, parseGenaiConfig } from './genai-config.js';
+import { type GraphNames, HF_GRAPH_NAMES, presentNames } from './graph-names.js';
+import { type DecoderGraph, type EmbedGraph, type ExpectedShape, inspectDecoderGraph, inspectEmbedGraph } from './graph-signature.js';
 import { HostKvCacheOps, type KvCacheOps } from './kv-cache-ops.js';
 import { type ModelConfig, parseModelConfig, tokenIds } from './model-config.js';
 import { ModelEventHub, type ModelEventListener } from './model-events.js';
+import { type DtypeFiles, type ModelDtype, resolveDtypeFiles } from './model-files.js';
 import type { OnnxRuntime, OrtSession, OrtSessionOptions, SessionFactory } from './runtime.js';
 import { createModelTokenizer, type ModelTokenizer, type TokenizerIds } from './tokenizer.js';
 
@@ -15,7 +18,9 @@ export const MODEL_FILES = Object.freeze({
   generationConfig: 'generation_config.json',
   tokenizer: 'tokenizer.json',
   tokenizerConfig: 'tokenizer_config.json',
-  /** The decoder taking `input_ids`. */
+  /** onnxruntime-genai's description of its folder (the model then sits at the folder root). */
+  genaiConfig: GENAI_CONFIG_FILE,
+  /** The fp32 decoder taking `input_ids` (other dtypes: `model_fp16.onnx`, …; see `MODEL_DTYPES`). */
   decoder: 'onnx/model.onnx',
   /** The inputs_embeds pair (exact embedding noise and soft thoughts). */
   embedTokens: 'onnx/embed_tokens.onnx',
@@ -25,6 +30,13 @@ export const MODEL_FILES = Object.freeze({
 export interface LoadModelFolderOptions {
   /** The onnxruntime flavour (`import * as ort from 'onnxruntime-node'`). */
   readonly runtime: OnnxRuntime;
+  /**
+   * Which weights to load, named as transformers.js names them: `fp32` (`onnx/model.onnx`), `fp16`
+   * (`onnx/model_fp16.onnx`), `q8` (`model_quantized`), `q4` (`model_q4`), `q4f16` (`model_q4f16`).
+   * Default: the first of `MODEL_DTYPES` the folder has. onnxruntime-genai folders hold one model
+   * and take no dtype.
+   */
+  readonly dtype?: ModelDtype;
   /** Options for every session (execution providers, threads, ...). */
   readonly sessionOptions?: OrtSessionOptions;
   /** Overrides session creation (the shared `loadModel` creates sessions through a `RuntimeBackend`). */
@@ -51,6 +63,8 @@ export interface LoadedModel {
   readonly model: OnnxDecoderModel;
   readonly tokenizer: ModelTokenizer;
   readonly config: ModelConfig;
+  /** The weights loaded (undefined for an onnxruntime-genai folder, which holds one model). */
+  readonly dtype?: ModelDtype;
   /** `generation_config.json` as parsed (`{}` when the folder has none). */
   readonly generationConfig: Readonly<Record<string, unknown>>;
   /** Releases the sessions and every sequence. Idempotent. */
@@ -62,6 +76,8 @@ type Json = Record<string, unknown>;
 /** The JSON files of a folder, read once and reported into `problems`. */
 interface FolderJson {
   readonly config: Json | undefined;
+  /** Present for an onnxruntime-genai folder. */
+  readonly genai: GenaiLayout | undefined;
   readonly generationConfig: Json;
   readonly tokenizer: Json | undefined;
   readonly tokenizerConfig: Json | undefined;
@@ -101,9 +117,10 @@ export async function loadModelFolder(source: ModelFileSource, options: LoadMode
   let success = false;
   try {
     const json = await readFolderJson(source, context.problems);
-    const config = json.config === undefined ? undefined : parseModelConfig(json.config, MODEL_FILES.config, context.problems);
+    const layout = await folderLayout(source, json, options.dtype, context.problems);
+    const config = json.genai?.config ?? (json.config === undefined ? undefined : parseModelConfig(json.config, MODEL_FILES.config, context.problems));
     const tokenizer = parseTokenizer(json, context.problems);
-    const graphs = await openGraphs(context, config, options);
+    const graphs = layout === undefined ? {} : await openGraphs(context, layout, config, options);
     if (context.problems.length > 0 || config === undefined || tokenizer === undefined) {
       throw folderError(`Cannot load the model folder ${source.description}`, context.problems, context.cause);
     }
@@ -123,13 +140,48 @@ export async function loadModelFolder(source: ModelFileSource, options: LoadMode
       events,
     });
     success = true;
-    return { model, tokenizer, config, generationConfig: Object.freeze({ ...json.generationConfig }), dispose: () => model.dispose() };
+    return {
+      model,
+      tokenizer,
+      config,
+      ...(layout?.dtype !== undefined ? { dtype: layout.dtype } : {}),
+      generationConfig: Object.freeze({ ...json.generationConfig }),
+      dispose: () => model.dispose(),
+    };
   } finally {
     if (!success) {
       await kvOps?.dispose();
       await Promise.allSettled(context.sessions.map((s) => s.release()));
     }
   }
+}
+
+/** Which graphs of the folder to open and what their inputs and outputs are called. */
+interface FolderLayout extends Omit<DtypeFiles, 'dtype'> {
+  readonly dtype?: ModelDtype;
+  readonly names: GraphNames;
+  /** Where the expected layer/head counts come from, for messages. */
+  readonly shapeFrom: string;
+}
+
+/**
+ * An onnxruntime-genai folder (genai_config.json: one model at the root, its own names) or a
+ * transformers.js / Optimum one (`onnx/`, one file per dtype). `undefined` when it has no decoder (a problem).
+ * @throws ConfigError when `dtype` names no dtype, the folder lacks it, or is given for a genai folder.
+ */
+async function folderLayout(source: ModelFileSource, json: FolderJson, dtype: ModelDtype | undefined, problems: string[]): Promise<FolderLayout | undefined> {
+  if (json.genai !== undefined) {
+    if (dtype !== undefined) {
+      throw new ConfigError('dtype', dtype, `no dtype: ${source.description} is an onnxruntime-genai folder holding one model (${json.genai.decoderFile})`);
+    }
+    if (!(await source.exists(json.genai.decoderFile))) {
+      problems.push(`${json.genai.decoderFile}: missing (named by ${GENAI_CONFIG_FILE})`);
+      return undefined;
+    }
+    return { decoder: json.genai.decoderFile, names: json.genai.names, shapeFrom: GENAI_CONFIG_FILE };
+  }
+  const files = await resolveDtypeFiles(source, dtype, problems);
+  return files === undefined ? undefined : { ...files, names: HF_GRAPH_NAMES, shapeFrom: MODEL_FILES.config };
 }
 
 /**
@@ -177,8 +229,12 @@ async function readJsonFile(source: ModelFileSource, file: string, required: boo
 }
 
 async function readFolderJson(source: ModelFileSource, problems: string[], { configRequired = true } = {}): Promise<FolderJson> {
+  const genaiJson = await readJsonFile(source, MODEL_FILES.genaiConfig, false, problems);
+  const genai = genaiJson === undefined ? undefined : parseGenaiConfig(genaiJson, problems);
   return {
-    config: await readJsonFile(source, MODEL_FILES.config, configRequired, problems),
+    // An onnxruntime-genai folder describes the model in genai_config.json; config.json is optional there.
+    config: await readJsonFile(source, MODEL_FILES.config, configRequired && genaiJson === undefined, problems),
+    genai,
     generationConfig: (await readJsonFile(source, MODEL_FILES.generationConfig, false, problems)) ?? {},
     tokenizer: await readJsonFile(source, MODEL_FILES.tokenizer, true, problems),
     tokenizerConfig: await readJsonFile(source, MODEL_FILES.tokenizerConfig, true, problems),
@@ -187,44 +243,41 @@ async function readFolderJson(source: ModelFileSource, problems: string[], { con
 
 function parseTokenizer(json: FolderJson, problems: string[]): ModelTokenizer | undefined {
   if (json.tokenizer === undefined || json.tokenizerConfig === undefined) return undefined;
-  return createModelTokenizer(json.tokenizer, json.tokenizerConfig, tokenizerIds(json.generationConfig, json.config), problems);
+  return createModelTokenizer(json.tokenizer, json.tokenizerConfig, json.genai !== undefined && json.genai.eosTokenIds.length > 0 ? json.genai : tokenizerIds(json.generationConfig, json.config), problems);
 }
 
-/** Opens the decoder graphs the folder has (and the options want) and checks them against config.json. */
-async function openGraphs(context: LoadContext, config: ModelConfig | undefined, options: LoadModelFolderOptions): Promise<FolderGraphs> {
-  const { source, problems } = context;
-  const [hasDecoder, hasEmbed, hasEmbedsDecoder] = await Promise.all(
-    [MODEL_FILES.decoder, MODEL_FILES.embedTokens, MODEL_FILES.embedsDecoder].map((f) => source.exists(f)),
-  );
-  if (hasEmbed !== hasEmbedsDecoder) {
-    const [present, missing] = hasEmbed ? [MODEL_FILES.embedTokens, MODEL_FILES.embedsDecoder] : [MODEL_FILES.embedsDecoder, MODEL_FILES.embedTokens];
-    problems.push(`${missing}: missing (${present} is present; the inputs_embeds pair needs both)`);
-  }
-  const hasPair = hasEmbed && hasEmbedsDecoder;
-  if (!hasDecoder && !hasPair) {
-    problems.push(`${MODEL_FILES.decoder}: missing (and no ${MODEL_FILES.embedTokens} + ${MODEL_FILES.embedsDecoder} pair)`);
-  }
-  const open = sessionOpener(context, options, config);
-  const expected =
+/** Opens the decoder graphs of the layout (and the options want) and checks them against the config. */
+async function openGraphs(context: LoadContext, layout: FolderLayout, config: ModelConfig | undefined, options: LoadModelFolderOptions): Promise<FolderGraphs> {
+  const { problems } = context;
+  const { names } = layout;
+  const open = sessionOpener(context, options, config, names);
+  const expected: ExpectedShape =
     config === undefined
       ? {}
-      : { numLayers: config.numLayers, numKeyValueHeads: config.numKeyValueHeads, headDim: config.headDim, vocabSize: config.vocabSize };
+      : {
+          numLayers: config.numLayers,
+          numKeyValueHeads: config.numKeyValueHeads,
+          headDim: config.headDim,
+          vocabSize: config.vocabSize,
+          layersFrom: layout.shapeFrom,
+        };
   let tokenGraph: DecoderGraph | undefined;
   let embedsGraph: DecoderGraph | undefined;
   let embedGraph: EmbedGraph | undefined;
-  if (hasDecoder) {
-    const session = await open(MODEL_FILES.decoder);
-    if (session) tokenGraph = inspectDecoderGraph(session, MODEL_FILES.decoder, 'input_ids', expected, problems);
+  if (layout.decoder !== undefined) {
+    const session = await open(layout.decoder);
+    if (session) tokenGraph = inspectDecoderGraph(session, layout.decoder, 'input_ids', expected, problems, names);
   }
-  if (hasPair && ((options.inputsEmbeds ?? true) || !hasDecoder)) {
-    const embedSession = await open(MODEL_FILES.embedTokens);
-    if (embedSession) embedGraph = inspectEmbedGraph(embedSession, MODEL_FILES.embedTokens, problems);
-    const decoderSession = await open(MODEL_FILES.embedsDecoder);
-    if (decoderSession) embedsGraph = inspectDecoderGraph(decoderSession, MODEL_FILES.embedsDecoder, 'inputs_embeds', expected, problems);
+  const { embedTokens, embedsDecoder } = layout;
+  if (embedTokens !== undefined && embedsDecoder !== undefined && ((options.inputsEmbeds ?? true) || layout.decoder === undefined)) {
+    const embedSession = await open(embedTokens);
+    if (embedSession) embedGraph = inspectEmbedGraph(embedSession, embedTokens, problems);
+    const decoderSession = await open(embedsDecoder);
+    if (decoderSession) embedsGraph = inspectDecoderGraph(decoderSession, embedsDecoder, 'inputs_embeds', expected, problems, names);
   }
   if (tokenGraph !== undefined && embedsGraph !== undefined && tokenGraph.kvType !== embedsGraph.kvType) {
     problems.push(
-      `${MODEL_FILES.embedsDecoder}: KV cache is ${embedsGraph.kvType} but ${MODEL_FILES.decoder}'s is ${tokenGraph.kvType}; both decoders must share one cache layout`,
+      `${embedsGraph.file}: KV cache is ${embedsGraph.kvType} but ${tokenGraph.file}'s is ${tokenGraph.kvType}; both decoders must share one cache layout`,
     );
   }
   const embeddingSize = embedGraph !== undefined && embedsGraph !== undefined ? checkEmbeddingWidth(embedGraph, embedsGraph, config, problems) : undefined;
@@ -239,35 +292,30 @@ async function openGraphs(context: LoadContext, config: ModelConfig | undefined,
 /** The inputs_embeds width, which the embedding graph, the decoder and config.json must agree on. */
 function checkEmbeddingWidth(embedGraph: EmbedGraph, embedsGraph: DecoderGraph, config: ModelConfig | undefined, problems: string[]): number | undefined {
   const candidates: [number | undefined, string][] = [
-    [embedGraph.embeddingSize, `${MODEL_FILES.embedTokens} output`],
-    [embedsGraph.embeddingSize, `${MODEL_FILES.embedsDecoder} inputs_embeds`],
+    [embedGraph.embeddingSize, `${embedGraph.file} output`],
+    [embedsGraph.embeddingSize, `${embedsGraph.file} inputs_embeds`],
     [config?.hiddenSize, `${MODEL_FILES.config} hidden_size`],
   ];
   const known = candidates.filter((c): c is [number, string] => c[0] !== undefined);
   const embeddingSize = known[0]?.[0];
   if (embeddingSize === undefined) {
-    problems.push(`${MODEL_FILES.embedsDecoder}: embedding width unknown (no fixed inputs_embeds dimension and no hidden_size in config.json)`);
+    problems.push(`${embedsGraph.file}: embedding width unknown (no fixed inputs_embeds dimension and no hidden_size in config.json)`);
   } else if (known.some((c) => c[0] !== embeddingSize)) {
     problems.push(`inputs_embeds width disagrees: ${known.map(([v, where]) => `${where} = ${v}`).join(', ')}`);
   }
   return embeddingSize;
 }
 
-/** The adapter's names of the KV outputs (`present.N.key|value`), placed at `location`. */
-function kvOutputLocations(numLayers: number, location: NonNullable<LoadModelFolderOptions['kvOutputLocation']>): Record<string, typeof location> {
-  const locations: Record<string, typeof location> = {};
-  for (let i = 0; i < numLayers; i++) {
-    locations[`present.${i}.key`] = location;
-    locations[`present.${i}.value`] = location;
-  }
-  return locations;
+/** The KV outputs of the graphs, placed at `location`. */
+function kvOutputLocations(names: GraphNames, numLayers: number, location: NonNullable<LoadModelFolderOptions['kvOutputLocation']>): Record<string, typeof location> {
+  return Object.fromEntries(presentNames(names, numLayers).map((name) => [name, location]));
 }
 
 /** Opens one graph of the folder with its external data; a failure becomes a problem (the session `undefined`). */
-function sessionOpener(context: LoadContext, options: LoadModelFolderOptions, config: ModelConfig | undefined) {
+function sessionOpener(context: LoadContext, options: LoadModelFolderOptions, config: ModelConfig | undefined, names: GraphNames) {
   const sessionOptions: OrtSessionOptions = { ...options.sessionOptions };
   if (options.kvOutputLocation !== undefined && config !== undefined) {
-    sessionOptions.preferredOutputLocation = kvOutputLocations(config.numLayers, options.kvOutputLocation);
+    sessionOptions.preferredOutputLocation = kvOutputLocations(names, config.numLayers, options.kvOutputLocation);
   }
   const create: SessionFactory = options.createSession ?? ((bytes, _file, opts) => options.runtime.InferenceSession.create(bytes, opts));
   return async (file: string): Promise<OrtSession | undefined> => {
@@ -287,31 +335,40 @@ function sessionOpener(context: LoadContext, options: LoadModelFolderOptions, co
 }
 
 /**
- * The external data files of `file`, read from the folder: onnxruntime given bytes would look for
- * them in the current directory and report them there. `undefined` when one is missing (a problem).
+ * The external data files of `file` (every location its tensors name: `model.onnx_data`,
+ * `model.onnx.data`, shards `model.onnx_data_1`, …), read from the folder: onnxruntime given bytes
+ * would look for them in the current directory and report them there. `undefined` when one is
+ * missing or shorter than its tensors need (a problem naming that file).
  */
 async function readExternalData(context: LoadContext, file: string, bytes: Uint8Array): Promise<{ path: string; data: Uint8Array }[] | undefined> {
   const { source, problems } = context;
   const directory = file.slice(0, file.lastIndexOf('/') + 1);
-  const locations = externalDataLocations(bytes);
-  if (locations.length === 0) {
+  const referenced = externalDataFiles(bytes);
+  if (referenced.length === 0) {
+    // The scan found no location entry: the conventional names, if present, are still handed over.
     for (const suffix of ['_data', '.data']) {
-      const name = `${file.slice(directory.length)}${suffix}`;
-      if (await source.exists(`${directory}${name}`)) locations.push(name);
+      const location = `${file.slice(directory.length)}${suffix}`;
+      if (await source.exists(`${directory}${location}`)) referenced.push({ location });
     }
   }
   const externalData: { path: string; data: Uint8Array }[] = [];
-  let missingData = false;
-  for (const location of locations) {
+  let usable = true;
+  for (const { location, bytesNeeded } of referenced) {
     const dataFile = `${directory}${location}`;
-    if (await source.exists(dataFile)) {
-      externalData.push({ path: location, data: await source.readBinary(dataFile) });
-    } else {
+    if (!(await source.exists(dataFile))) {
       problems.push(`${dataFile}: missing (external data of ${file})`);
-      missingData = true;
+      usable = false;
+      continue;
     }
+    const data = await source.readBinary(dataFile);
+    if (bytesNeeded !== undefined && data.byteLength < bytesNeeded) {
+      problems.push(`${dataFile}: truncated: ${data.byteLength} bytes, but ${file} stores tensors up to byte ${bytesNeeded} there (external data)`);
+      usable = false;
+      continue;
+    }
+    externalData.push({ path: location, data });
   }
-  return missingData ? undefined : externalData;
+  return usable ? externalData : undefined;
 }
 
 function tokenizerIds(generationConfig: Json, configJson: Json | undefined): TokenizerIds {

@@ -36,6 +36,8 @@ export interface ToyGraphOptions {
   rename?: Record<string, string>;
   /** Fixes the KV head axis in the metadata to this number (default symbolic). */
   fixedKvHeads?: number;
+  /** Stores these initializers (`w_emb`, `w_out`, …) as external data at the given locations. */
+  externalWeights?: Record<string, string>;
 }
 
 /** The decoder graph. Shares weights across variants, so the ids and embeds decoders agree. */
@@ -127,9 +129,19 @@ export function toyDecoder(shape: ToyShape = TOY, options: ToyGraphOptions = {})
       ).flat(),
     ],
     nodes,
-    initializers: inits,
+    initializers: inits.map((init) => {
+      const externalLocation = options.externalWeights?.[init.name];
+      return externalLocation === undefined ? init : { ...init, externalLocation };
+    }),
   };
   return encodeOnnxModel(graph);
+}
+
+/** The bytes of a toy decoder initializer (`w_emb`, `w_out`), e.g. to write as its external data. */
+export function toyWeightBytes(name: 'w_emb' | 'w_out', shape: ToyShape = TOY): Uint8Array {
+  const E = shape.kvHeads * shape.headDim;
+  const values = name === 'w_emb' ? seededFloats(shape.vocab * E, 1) : seededFloats(E * shape.vocab, 3);
+  return new Uint8Array(values.buffer);
 }
 
 /** The embedding table of `toyEmbed`, e.g. to write as its external data. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { float16BitsToFloat32, float32ToFloat16Bits, toFloat32 } from '../src/float16.js';
+import { float16BitsInto, float16BitsToFloat32, float32ToFloat16Bits, toFloat32 } from '../src/float16.js';
 
 describe('float16 conversions', () => {
   it('round-trips values exactly representable in half precision', () => {
@@ -31,6 +31,15 @@ function referenceHalfToFloat(h: number): number {
   if (exp === 31) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
+
+describe('float16BitsInto', () => {
+  it('converts a slice into place and leaves the rest of the output alone (last-position logits)', () => {
+    const bits = float32ToFloat16Bits(Float32Array.of(1, -2, 0.5, 65504, -0.25, 3));
+    const out = new Float32Array(8).fill(7);
+    float16BitsInto(bits.subarray(3, 6), out, 2);
+    expect([...out]).toEqual([7, 7, 65504, -0.25, 3, 7, 7, 7]);
+  });
+});
 
 describe('float16BitsToFloat32 table', () => {
   it('decodes every one of the 65,536 bit patterns like the reference formula', () => {

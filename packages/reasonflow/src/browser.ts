@@ -24,6 +24,7 @@ export function browserModelLoader(extra: BrowserLoaderOptions = {}): ModelLoade
     const onProgress = options.onProgress ?? extra.onProgress;
     const loaded = await loadModel(folder, {
       device,
+      ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       ...(onProgress ? { onProgress } : {}),
     });

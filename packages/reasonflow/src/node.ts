@@ -18,6 +18,7 @@ const nodeLoader: ModelLoader = async (folder, options) => {
   const loadOptions: LoadModelOptions = {
     device,
     ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+    ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };

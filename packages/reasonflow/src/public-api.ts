@@ -17,7 +17,7 @@ export {
 } from './reasonflow.js';
 export { TextStreamDecoder } from './text-stream.js';
 export { MissingBackendError } from './missing-backend.js';
-export type { FileProgress } from '@reasonflow/model-adapter';
+export type { FileProgress, ModelDtype } from '@reasonflow/model-adapter';
 export {
   ConfigError,
   ContextLengthError,

@@ -22,7 +22,7 @@ import {
   type StrategyInput,
   generateWith,
 } from '@reasonflow/core';
-import type { FileProgress } from '@reasonflow/model-adapter';
+import type { FileProgress, ModelDtype } from '@reasonflow/model-adapter';
 import { TextStreamDecoder } from './text-stream.js';
 
 /** A chat message; `content` is plain text. */
@@ -66,6 +66,13 @@ export interface FromPretrainedOptions {
   worker?: boolean;
   /** onnxruntime intra-op threads (default 1: fastest for small models; Node only). */
   intraOpNumThreads?: number;
+  /**
+   * Which weights of the folder to load, named as transformers.js names them: `fp32`
+   * (onnx/model.onnx), `fp16` (model_fp16), `q8` (model_quantized), `q4` (model_q4), `q4f16`
+   * (model_q4f16). Default: fp32 when present, else the first of those the folder has. A dtype the
+   * folder lacks is a ConfigError listing the ones it has.
+   */
+  dtype?: ModelDtype;
   /**
    * Model weight files as they load: several times per file while a browser downloads it, once per
    * file (`done: true`) when Node has read it from disk.
