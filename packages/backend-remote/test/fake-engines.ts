@@ -35,6 +35,31 @@ export interface FakeEngine {
 
 const VLLM_BLOCK = 16;
 
+/** The request fields the fakes read, as each server documents them. */
+interface SglangBody {
+  input_ids: number[][];
+  sampling_params: { max_new_tokens: number; temperature: number; sampling_seed?: number }[];
+  top_logprobs_num?: number;
+}
+interface VllmBody {
+  model?: string;
+  prompt: number[] | number[][];
+  max_tokens: number;
+  temperature: number;
+  seed?: number;
+  logprobs: number;
+  return_tokens_as_token_ids?: boolean;
+}
+interface LlamaCppBody {
+  prompt: number[];
+  n_predict: number;
+  n_probs: number;
+  temperature: number;
+  seed?: number;
+  cache_prompt?: boolean;
+}
+type RequestBody = SglangBody & VllmBody & LlamaCppBody;
+
 function commonPrefix(a: readonly number[], b: readonly number[]): number {
   let n = 0;
   while (n < a.length && n < b.length && a[n] === b[n]) n++;
@@ -74,11 +99,11 @@ export async function startFakeEngine(kind: FakeEngineKind, options: FakeEngineO
     return [...prompt, ...result.tokens.slice(0, -1)];
   }
 
-  async function sglang(body: Record<string, any>): Promise<unknown> {
+  async function sglang(body: SglangBody): Promise<unknown> {
     const k: number = body.top_logprobs_num ?? 0;
     const out = [];
     for (const [i, prompt] of (body.input_ids as number[][]).entries()) {
-      const params = body.sampling_params[i];
+      const params = body.sampling_params[i]!;
       const cached = Math.min(bestCached(prompt), prompt.length - 1);
       const result = await generate(prompt, params.max_new_tokens, k, params.temperature, params.sampling_seed, cached);
       cachedSequences.push(remember(prompt, result));
@@ -97,13 +122,13 @@ export async function startFakeEngine(kind: FakeEngineKind, options: FakeEngineO
     return out;
   }
 
-  async function vllm(body: Record<string, any>, res: ServerResponse): Promise<unknown> {
+  async function vllm(body: VllmBody, res: ServerResponse): Promise<unknown> {
     const max = options.maxLogprobs ?? 20;
     if (body.logprobs > max) {
       res.statusCode = 400;
       return { object: 'error', message: `Requested sample logprobs of ${body.logprobs}, which is greater than max allowed: ${max}`, type: 'BadRequestError', param: null, code: 400 };
     }
-    const prompts: number[][] = Array.isArray(body.prompt[0]) ? body.prompt : [body.prompt];
+    const prompts = (Array.isArray(body.prompt[0]) ? body.prompt : [body.prompt]) as number[][];
     const choices = [];
     let promptTokens = 0;
     let cachedTokens = 0;
@@ -143,7 +168,7 @@ export async function startFakeEngine(kind: FakeEngineKind, options: FakeEngineO
     };
   }
 
-  async function llamaCpp(body: Record<string, any>): Promise<unknown> {
+  async function llamaCpp(body: LlamaCppBody): Promise<unknown> {
     const prompt: number[] = body.prompt;
     // The server picks the idle slot whose cached prompt is most similar.
     let slot = slots.filter((s) => !s.busy).sort((a, b) => commonPrefix(b.tokens, prompt) - commonPrefix(a.tokens, prompt))[0];
@@ -178,7 +203,7 @@ export async function startFakeEngine(kind: FakeEngineKind, options: FakeEngineO
     }
   }
 
-  const routes: Record<FakeEngineKind, { path: string; handle: (body: any, res: ServerResponse) => Promise<unknown> }> = {
+  const routes: Record<FakeEngineKind, { path: string; handle: (body: RequestBody, res: ServerResponse) => Promise<unknown> }> = {
     sglang: { path: '/generate', handle: sglang },
     vllm: { path: '/v1/completions', handle: vllm },
     'llama.cpp': { path: '/completion', handle: llamaCpp },
@@ -206,7 +231,7 @@ export async function startFakeEngine(kind: FakeEngineKind, options: FakeEngineO
     }
     if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
     if (res.destroyed) return;
-    const answer = await route.handle(JSON.parse(Buffer.concat(chunks).toString('utf8')), res);
+    const answer = await route.handle(JSON.parse(Buffer.concat(chunks).toString('utf8')) as RequestBody, res);
     if (!res.destroyed) res.end(JSON.stringify(answer));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
