@@ -9,6 +9,8 @@ export interface ServedRequest {
   readonly promptLength: number;
   readonly cached: number;
   readonly prefill: number;
+  /** llama.cpp: the slot that served it. */
+  readonly slot?: number;
 }
 
 export interface FakeEngineOptions {
@@ -83,9 +85,9 @@ export async function startFakeEngine(kind: FakeEngineKind, options: FakeEngineO
   let closedEarly = 0;
 
   /** Generates for one prompt and records what the prefix cache saved. */
-  async function generate(prompt: number[], steps: number, k: number, temperature: number, seed: number | undefined, cachedPrefix: number) {
+  async function generate(prompt: number[], steps: number, k: number, temperature: number, seed: number | undefined, cachedPrefix: number, slot?: number) {
     const cached = Math.min(cachedPrefix, prompt.length - 1);
-    served.push({ promptLength: prompt.length, cached, prefill: prompt.length - cached });
+    served.push({ promptLength: prompt.length, cached, prefill: prompt.length - cached, ...(slot !== undefined ? { slot } : {}) });
     const [result] = await source.extend(prompt, [{ forced: [], steps, temperature, seed }], { topLogProbs: Math.min(k, vocab) });
     return result!;
   }
@@ -179,7 +181,7 @@ export async function startFakeEngine(kind: FakeEngineKind, options: FakeEngineO
     slot.busy = true;
     try {
       const cached = body.cache_prompt === false ? 0 : Math.min(commonPrefix(slot.tokens, prompt), prompt.length - 1);
-      const result = await generate(prompt, body.n_predict, body.n_probs, body.temperature, body.seed, cached);
+      const result = await generate(prompt, body.n_predict, body.n_probs, body.temperature, body.seed, cached, slots.indexOf(slot));
       slot.tokens = remember(prompt, result);
       await new Promise((resolve) => setTimeout(resolve, 2)); // a slot stays busy while it runs
       return {

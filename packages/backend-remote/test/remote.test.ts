@@ -66,10 +66,22 @@ describe.each(engines)('%s', (kind) => {
     expect(first!.prefill).toBe(prompt.length);
     // Each later prompt extends a cached prefix by the committed token and the thinker's step-0 token.
     const bound = kind === 'vllm' ? 2 + (VLLM_BLOCK - 1) : 2;
-    const cold = rest.filter((r) => r.prefill > bound);
-    // llama.cpp caches per slot: each of the other 3 slots prefills the whole prompt once, on first use.
-    expect(cold).toHaveLength(kind === 'llama.cpp' ? 3 : 0);
-    for (const r of cold) expect(r.cached).toBe(0);
+    if (kind === 'llama.cpp') {
+      // llama.cpp caches per slot: a slot's first request prefills the whole prompt, and a slot that
+      // sat out an iteration (requests arrive in any order) also prefills what was committed meanwhile.
+      const firstUse = new Set<number>();
+      for (const r of engine.served) {
+        if (!firstUse.has(r.slot!)) {
+          firstUse.add(r.slot!);
+          expect(r.cached).toBe(0);
+        } else {
+          expect(r.cached).toBeGreaterThanOrEqual(prompt.length);
+        }
+      }
+      expect(firstUse.size).toBeLessThanOrEqual(4);
+    } else {
+      for (const r of rest) expect(r.prefill).toBeLessThanOrEqual(bound);
+    }
     if (kind === 'vllm') {
       for (const r of engine.served) expect(r.cached % VLLM_BLOCK).toBe(0);
       expect(rest.some((r) => r.cached > 0)).toBe(true);
