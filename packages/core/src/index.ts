@@ -37,3 +37,12 @@ export { resolveSearchOptions, resolveStrategy } from './strategies/validate.js'
 export { meanLogProbStepScorer } from './strategies/guided-search.js';
 export type * from './strategies/types.js';
 export { SNAKE_CASE_STRATEGY_FIELDS } from './strategies/types.js';
+export type * from './path-source.js';
+export { DecoderPathSource } from './decoder-path-source.js';
+export {
+  generateOverPaths,
+  type PathGenerationResult,
+  type PathGenerationStats,
+  type PathSearchOptions,
+} from './path-search.js';
+export { isCertified, topKColumns, type TopKColumns } from './top-k-distribution.js';
