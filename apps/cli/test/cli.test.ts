@@ -196,7 +196,7 @@ describe('--strategy: every library strategy (spawned)', () => {
     const rounds = r.stderr.match(/^round \d+ · \d\/8 live particles · \d+ finished · resampled \[[\d,]+\] · scores .+$/gm) ?? [];
     expect(rounds.length).toBeGreaterThan(2);
     expect(r.stderr).toMatch(/=-inf|=0\.00/);
-    expect(r.stderr).toMatch(/^★ trace \d+ · answer /m);
+    expect(r.stderr).toMatch(/^★ trace \d+ · weight [\d.]+ · eos · /m);
     const deepconf = run(['-d', 'cpu', '-s', 'deepconf', '-n', '4', '--show-thinkers', '-x', '80', 'C:3,5,7>22=']);
     expect(deepconf.stderr).toMatch(/^wave 0 · warm-up · 0:\w+/m);
   });
