@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { TASK_FAMILIES, TASK_SPLITS } from '@reasonflow/model-tiny';
-import { FAMILY_OF, lineupEntry, MAIN_KINDS, type SearchFamily, type SearchKind, SEARCH_KINDS } from './search-lineup.js';
+import { FAMILY_OF, lineupEntry, MAIN_KINDS, SEARCH_KINDS, type SearchFamily, type SearchKind } from './search-lineup.js';
 import { type RunRecord, runSearchShard, runSearchShardInWorker, type SearchRecord, type SearchShardOptions, type SplitPlan } from './search-shard.js';
 import { accuracy, mean } from './stats.js';
 
