@@ -1,5 +1,21 @@
 /** Accuracy against compute, as a hand-written SVG (no chart library). */
-import type { StrategyKind, StrategyResult } from './quality.js';
+import type { StrategyKind } from './quality.js';
+
+/** What the chart reads of a strategy: its kind (colour, legend), n, label, and cells by key. */
+export interface ChartStrategy {
+  readonly label: string;
+  readonly kind: string;
+  readonly n?: number;
+  readonly cells: Readonly<Record<string, { readonly accuracy: number; readonly rowsPerProblem: number } | undefined>>;
+}
+
+/** Colours and legend entries by kind; `series`: kinds whose n-points are joined; `squares`: kinds drawn as squares. */
+export interface ChartPalette {
+  readonly colors: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly series: readonly string[];
+  readonly squares: readonly string[];
+}
 
 const COLORS: Record<StrategyKind, string> = {
   greedy: '#222222',
@@ -19,6 +35,14 @@ const KIND_LABEL: Record<StrategyKind, string> = {
   reasonflow: 'ReasonFlow grid',
 };
 
+/** The quality part's palette. */
+export const QUALITY_PALETTE: ChartPalette = {
+  colors: COLORS,
+  labels: KIND_LABEL,
+  series: ['best-of-n', 'self-consistency', 'pass@n'],
+  squares: ['reasonflow'],
+};
+
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
@@ -33,11 +57,15 @@ function fmt(v: number): string {
  * padded and rounded to 5 points (0–100 % would squeeze close strategies into one blur); the axis
  * labels say where it starts.
  */
-export function renderAccuracyChart(strategies: readonly StrategyResult[], options: { title: string; cell?: string } = { title: '' }): string {
+export function renderAccuracyChart(
+  strategies: readonly ChartStrategy[],
+  options: { title: string; cell?: string; palette?: ChartPalette } = { title: '' },
+): string {
   const key = options.cell ?? 'all';
+  const { colors, labels, series: seriesKinds, squares } = options.palette ?? QUALITY_PALETTE;
   const points = strategies
     .map((s) => ({ s, cell: s.cells[key] }))
-    .filter((p): p is { s: StrategyResult; cell: NonNullable<typeof p.cell> } => p.cell !== undefined && p.cell.rowsPerProblem > 0);
+    .filter((p): p is { s: ChartStrategy; cell: NonNullable<typeof p.cell> } => p.cell !== undefined && p.cell.rowsPerProblem > 0);
   const width = 900;
   const height = 560;
   const margin = { left: 70, right: 230, top: 50, bottom: 60 };
@@ -90,11 +118,11 @@ export function renderAccuracyChart(strategies: readonly StrategyResult[], optio
     `<text transform="translate(18 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">accuracy</text>`,
   );
   // n-series lines.
-  for (const kind of ['best-of-n', 'self-consistency', 'pass@n'] as const) {
+  for (const kind of seriesKinds) {
     const series = points.filter((p) => p.s.kind === kind).sort((a, b) => (a.s.n ?? 0) - (b.s.n ?? 0));
     if (series.length > 1) {
       const d = series.map((p, i) => `${i ? 'L' : 'M'}${fmt(x(p.cell.rowsPerProblem))} ${fmt(y(p.cell.accuracy))}`).join(' ');
-      parts.push(`<path d="${d}" fill="none" stroke="${COLORS[kind]}" stroke-width="1.5"/>`);
+      parts.push(`<path d="${d}" fill="none" stroke="${colors[kind]}" stroke-width="1.5"/>`);
     }
   }
   // Points with short labels; a label that would overlap one already placed moves down or up a line.
@@ -113,12 +141,12 @@ export function renderAccuracyChart(strategies: readonly StrategyResult[], optio
   for (const p of points) {
     const cx = fmt(x(p.cell.rowsPerProblem));
     const cy = fmt(y(p.cell.accuracy));
-    const color = COLORS[p.s.kind];
+    const color = colors[p.s.kind];
     const shape =
-      p.s.kind === 'reasonflow'
+      squares.includes(p.s.kind)
         ? `<rect x="${fmt(Number(cx) - 4.5)}" y="${fmt(Number(cy) - 4.5)}" width="9" height="9" fill="${color}"/>`
         : `<circle cx="${cx}" cy="${cy}" r="4.5" fill="${color}"/>`;
-    const short = p.s.kind === 'reasonflow' ? p.s.label.replace(/^ReasonFlow /, '') : p.s.n !== undefined ? `n=${p.s.n}` : p.s.label;
+    const short = p.s.kind === 'reasonflow' && p.s.n === undefined ? p.s.label.replace(/^ReasonFlow /, '') : p.s.n !== undefined ? `n=${p.s.n}` : p.s.label;
     parts.push(
       `<g><title>${escapeXml(`${p.s.label}: ${(p.cell.accuracy * 100).toFixed(1)}% at ${p.cell.rowsPerProblem.toFixed(0)} rows/problem`)}</title>${shape}` +
         `<text x="${fmt(Number(cx) + 7)}" y="${fmt(placeLabel(Number(cx) + 7, Number(cy) - 6, short))}" font-size="10" fill="${color}">${escapeXml(short)}</text></g>`,
@@ -130,10 +158,10 @@ export function renderAccuracyChart(strategies: readonly StrategyResult[], optio
     const ly = margin.top + 10 + i * 20;
     const lx = margin.left + plotW + 20;
     const mark =
-      kind === 'reasonflow'
-        ? `<rect x="${lx - 4.5}" y="${ly - 4.5}" width="9" height="9" fill="${COLORS[kind]}"/>`
-        : `<circle cx="${lx}" cy="${ly}" r="4.5" fill="${COLORS[kind]}"/>`;
-    parts.push(`${mark}<text x="${lx + 12}" y="${ly}" dominant-baseline="middle">${escapeXml(KIND_LABEL[kind])}</text>`);
+      squares.includes(kind)
+        ? `<rect x="${lx - 4.5}" y="${ly - 4.5}" width="9" height="9" fill="${colors[kind]}"/>`
+        : `<circle cx="${lx}" cy="${ly}" r="4.5" fill="${colors[kind]}"/>`;
+    parts.push(`${mark}<text x="${lx + 12}" y="${ly}" dominant-baseline="middle">${escapeXml(labels[kind] ?? kind)}</text>`);
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;

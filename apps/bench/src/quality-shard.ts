@@ -3,11 +3,11 @@
  * split in turn. Runs in this thread or in a worker thread (quality-worker.ts); the shards' records
  * are merged back into problem order, so the results do not depend on the number of workers.
  */
-import { Worker } from 'node:worker_threads';
 import { checkAnswer, evalSet, extractAnswer, MODEL_SPEC, TASK_FAMILIES, TASK_SPLITS, type TaskFamily, type TaskSplit } from '@reasonflow/model-tiny';
 import { ReasonFlow } from 'reasonflow';
 import { BareOrtDecoder } from './bare-loop.js';
 import type { GridEntry, ProblemRecord } from './quality.js';
+import { runInWorker } from './worker-run.js';
 
 /** Everything a shard needs; structured-cloneable, so it can cross into a worker. */
 export interface QualityShardOptions {
@@ -32,7 +32,7 @@ export interface ShardResult {
 }
 
 /** The sampler's seed of one problem: fixed per family, split and index. */
-function seedOf(family: TaskFamily, split: TaskSplit, index: number): number {
+export function seedOf(family: TaskFamily, split: TaskSplit, index: number): number {
   return (TASK_FAMILIES.indexOf(family) * 1_000_003 + TASK_SPLITS.indexOf(split) * 100_003 + index * 7 + 12345) >>> 0;
 }
 
@@ -119,36 +119,11 @@ export function mergeShards(shards: readonly ShardResult[], count: number, probl
   return { records, rounds };
 }
 
-/** Worker → parent messages. */
-export type ShardMessage = { type: 'log'; line: string } | { type: 'done'; result: ShardResult } | { type: 'error'; message: string; stack?: string };
-
 /** Runs one shard in a worker thread; its log lines are forwarded, its error rethrown here. */
 export function runShardInWorker(
   options: QualityShardOptions,
   log: (line: string) => void,
   script: URL = new URL('./quality-worker.js', import.meta.url),
 ): Promise<ShardResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(script, { workerData: options });
-    let settled = false;
-    worker.on('message', (message: ShardMessage) => {
-      if (message.type === 'log') log(message.line);
-      else if (message.type === 'done') {
-        settled = true;
-        resolve(message.result);
-      } else {
-        settled = true;
-        const error = new Error(`quality shard ${options.shard.index + 1}/${options.shard.count}: ${message.message}`);
-        if (message.stack) error.stack = message.stack;
-        reject(error);
-      }
-    });
-    worker.on('error', (error) => {
-      settled = true;
-      reject(error);
-    });
-    worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`quality shard ${options.shard.index + 1}/${options.shard.count}: worker exited with code ${code}`));
-    });
-  });
+  return runInWorker<ShardResult>(script, options, log, `quality shard ${options.shard.index + 1}/${options.shard.count}`);
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { modelPath } from '@reasonflow/model-tiny';
-import { ConfigError, type IterationReport, ReasonFlow, ReasonFlowError, resolveConfig, type ThoughtsResult } from 'reasonflow';
+import { extractAnswer, modelPath, parsePrompt, taskStepChecker } from '@reasonflow/model-tiny';
+import { ConfigError, type IterationReport, ReasonFlow, ReasonFlowError, resolveConfig, type StrategyInput, type ThoughtsResult } from 'reasonflow';
 import { InPlaceView } from './live-view.js';
-import { type CliOptions, parseCliOptions, strategyConfig, UsageError, usage } from './options.js';
+import { type CliOptions, isSearchStrategy, parseCliOptions, type SearchStrategy, strategyConfig, UsageError, usage } from './options.js';
+import { candidateLines, searchEventLine } from './search-view.js';
 import { runServe } from './serve/command.js';
 import { type LiveViewState, renderLiveView } from './thinker-panel.js';
 
@@ -16,6 +17,31 @@ async function readStdin(): Promise<string> {
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   // Only the newlines a shell or editor appends: other trailing whitespace may be part of the prompt.
   return Buffer.concat(chunks).toString('utf8').replace(/[\r\n]+$/, '');
+}
+
+/** The library strategy of a multi-path `--strategy`, with its flags. @throws UsageError */
+function searchStrategy(options: CliOptions, strategy: SearchStrategy, prompt: string): StrategyInput {
+  const { samples: n, scorer, stepDelimiter } = options.search;
+  const sampling = options.sampling;
+  const { repetitionPenalty: _unused, ...samplingSettings } = sampling;
+  const taskPrompt = options.model === undefined && !options.chat && parsePrompt(prompt) !== null;
+  const defaultDelimiter = () => stepDelimiter ?? (taskPrompt ? taskStepChecker(prompt).stepDelimiter : '\n');
+  switch (strategy) {
+    case 'best-of-n':
+      return { kind: 'best-of-n', n, ...samplingSettings };
+    case 'self-consistency':
+      return { kind: 'self-consistency', n, ...samplingSettings };
+    case 'deepconf':
+      return { kind: 'deepconf', rows: n, ...(stepDelimiter !== undefined ? { stepDelimiter } : {}), ...samplingSettings };
+    case 'guided': {
+      if (scorer === 'checker') {
+        if (!taskPrompt) throw new UsageError('--scorer checker needs an embedded-model task prompt (e.g. "C:3,5,7>22=" or "12+34=").');
+        const checker = taskStepChecker(prompt);
+        return { kind: 'guided', particles: n, stepDelimiter: stepDelimiter ?? checker.stepDelimiter, scoreStep: checker.scoreStep, ...samplingSettings };
+      }
+      return { kind: 'guided', particles: n, stepDelimiter: defaultDelimiter(), scoreStep: 'verifier-free', ...samplingSettings };
+    }
+  }
 }
 
 const isEpipe = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
@@ -114,6 +140,37 @@ export async function main(argv: readonly string[]): Promise<number> {
       ...(options.threads !== undefined ? { intraOpNumThreads: options.threads } : {}),
     });
     phase = 'generating';
+    if (isSearchStrategy(options.strategy)) {
+      const strategy = searchStrategy(options, options.strategy, prompt);
+      const result = await rf.search(options.chat ? [{ role: 'user', content: prompt }] : prompt, strategy, {
+        maxNewTokens: options.maxNewTokens,
+        ...(options.samplingSeed !== undefined ? { seed: options.samplingSeed } : options.config.seed !== undefined ? { seed: options.config.seed } : {}),
+        ...(options.search.answer ? { extractAnswer } : {}),
+        signal: controller.signal,
+        onIteration: liveView
+          ? (event) => {
+              const line = searchEventLine(event);
+              if (line) process.stderr.write(`${line}\n`);
+            }
+          : undefined,
+      });
+      answer = result.output;
+      answerWritten = 0; // nothing was streamed: the chosen trace is known only now
+      if (options.json) {
+        process.stdout.write(
+          `${JSON.stringify({ prompt, output: result.output, answer: result.answer, tokenIds: result.tokenIds, candidates: result.candidates, stopReason: result.stopReason, stats: result.stats, strategy: options.strategy })}\n`,
+        );
+      } else {
+        if (liveView) process.stderr.write(`${candidateLines(result).join('\n')}\n`);
+        finishStdout();
+        const s = result.stats;
+        process.stderr.write(
+          `${s.tokensCommitted} tokens, ${s.rowsComputed} row-positions, ${s.scorerCalls} scorer calls in ${(s.totalTimeMs / 1000).toFixed(2)} s on ${s.executionProvider}; ` +
+            `${options.strategy} N=${options.search.samples}${result.answer === null ? '' : `; answer ${result.answer}`}; stop: ${result.stopReason}\n`,
+        );
+      }
+      return result.stopReason === 'aborted' ? EXIT.interrupted : EXIT.ok;
+    }
     const tokenizer = rf.tokenizer;
     const eosTokenIds = new Set(tokenizer.eosTokenIds ?? []);
     const startedAt = performance.now();
@@ -175,7 +232,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     inPlace?.clear();
     finishStdout();
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof UsageError) {
       process.stderr.write(`reasonflow: ${error.message}\n`);
       return EXIT.usage;
     }

@@ -7,7 +7,25 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export type Strategy = 'greedy' | 'sample' | 'reasonflow';
+export const STRATEGIES = ['greedy', 'sample', 'best-of-n', 'self-consistency', 'reasonflow', 'guided', 'deepconf'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+/** Strategies that run N rows through the library's `search` (the rest run `generateThoughts`). */
+export type SearchStrategy = 'best-of-n' | 'self-consistency' | 'guided' | 'deepconf';
+const SEARCH_STRATEGIES: readonly Strategy[] = ['best-of-n', 'self-consistency', 'guided', 'deepconf'];
+export const isSearchStrategy = (strategy: Strategy): strategy is SearchStrategy => SEARCH_STRATEGIES.includes(strategy);
+export type Scorer = 'checker' | 'confidence';
+
+/** Settings of the multi-path strategies (`--strategy best-of-n|self-consistency|guided|deepconf`). */
+export interface SearchCliOptions {
+  /** Samples, particles or DeepConf rows (`--samples` / `-n`; default 8). */
+  samples: number;
+  /** `--step-delimiter`: a string, or `/regex/` (default: the embedded task's, else a newline). */
+  stepDelimiter: string | RegExp | undefined;
+  /** Guided search's step scorer (default confidence: verifier-free). */
+  scorer: Scorer;
+  /** Extract and vote on final answers with the embedded model's `extractAnswer`. */
+  answer: boolean;
+}
 export type Device = 'auto' | 'cuda' | 'cpu';
 
 export interface CliOptions {
@@ -23,6 +41,7 @@ export interface CliOptions {
   threads: number | undefined;
   sampling: { temperature?: number; topK?: number; topP?: number; minP?: number; repetitionPenalty?: number };
   samplingSeed: number | undefined;
+  search: SearchCliOptions;
   help: boolean;
   version: boolean;
 }
@@ -98,6 +117,10 @@ function optionTable(): Record<string, ParseOption> {
     'min-p': { type: 'string' },
     'repetition-penalty': { type: 'string' },
     'sampling-seed': { type: 'string' },
+    samples: { type: 'string' },
+    'step-delimiter': { type: 'string' },
+    scorer: { type: 'string' },
+    answer: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
   };
@@ -173,14 +196,18 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
     else config[field] = CHOICES[field] ? choice(name, text, CHOICES[field]) : text;
   }
 
-  const strategy = choice('strategy', str('strategy') ?? 'reasonflow', ['greedy', 'sample', 'reasonflow'] as const);
+  const strategy = choice('strategy', str('strategy') ?? 'reasonflow', STRATEGIES);
+  const search = searchOptions(strategy, v, given, str('model') !== undefined);
   if (strategy !== 'reasonflow') {
-    const conflicting = given.filter(({ field }) => !SINGLE_THINKER_FIELDS.has(field)).map(({ flag }) => flag);
+    // -n is the strategy's N for the multi-path strategies; every other ReasonFlow flag is refused.
+    const conflicting = given
+      .filter(({ field }) => !SINGLE_THINKER_FIELDS.has(field) && !(isSearchStrategy(strategy) && field === 'numOfThinkers'))
+      .map(({ flag }) => flag);
     if (conflicting.length > 0) {
-      throw new UsageError(
-        `--strategy ${strategy} runs one thinker without lookahead; ${conflicting.join(', ')} only apply to --strategy reasonflow.`,
-      );
+      const what = isSearchStrategy(strategy) ? `--strategy ${strategy} is not ReasonFlow` : `--strategy ${strategy} runs one thinker without lookahead`;
+      throw new UsageError(`${what}; ${conflicting.join(', ')} only apply to --strategy reasonflow.`);
     }
+    delete config.numOfThinkers;
   }
   const device = choice('device', str('device') ?? 'auto', ['auto', 'cuda', 'cpu'] as const);
   const maxNewTokens = str('max-new-tokens') === undefined ? 128 : parseInteger('max-new-tokens', str('max-new-tokens')!, 1);
@@ -196,6 +223,9 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
     const text = str(flag);
     if (text !== undefined) sampling[key] = key === 'topK' ? parseInteger(flag, text, 0) : parseDecimal(flag, text);
   }
+  if (isSearchStrategy(strategy) && sampling.repetitionPenalty !== undefined) {
+    throw new UsageError(`--repetition-penalty does not apply to --strategy ${strategy} (temperature, top-k, top-p and min-p do).`);
+  }
   return {
     prompt: parsed.positionals.length > 0 ? parsed.positionals.join(' ') : undefined,
     model: str('model'),
@@ -209,8 +239,63 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
     threads,
     sampling,
     samplingSeed: str('sampling-seed') === undefined ? undefined : parseInteger('sampling-seed', str('sampling-seed')!),
+    search,
     help: Boolean(v.help),
     version: Boolean(v.version),
+  };
+}
+
+/** `/…/flags` is a RegExp; anything else a literal string (`\n` and `\t` escapes allowed). */
+export function parseStepDelimiter(text: string): string | RegExp {
+  const regex = /^\/(.+)\/([a-z]*)$/.exec(text);
+  if (regex) {
+    try {
+      return new RegExp(regex[1]!, regex[2]);
+    } catch (error) {
+      throw new UsageError(`--step-delimiter: ${(error as Error).message}`);
+    }
+  }
+  const literal = text.replace(/\\n/g, '\n').replace(/\\t/g, '\t');
+  if (literal === '') throw new UsageError('--step-delimiter must not be empty.');
+  return literal;
+}
+
+/** The multi-path strategies' flags, refused where they do not apply. */
+function searchOptions(
+  strategy: Strategy,
+  v: Record<string, string | boolean | undefined>,
+  given: readonly { field: ConfigField; flag: string }[],
+  customModel: boolean,
+): SearchCliOptions {
+  const samplesText = v.samples as string | undefined;
+  const thinkers = given.some(({ field }) => field === 'numOfThinkers') ? (v['num-of-thinkers'] as string | undefined) ?? (v.n as string | undefined) : undefined;
+  const scorerText = v.scorer as string | undefined;
+  const delimiterText = v['step-delimiter'] as string | undefined;
+  const search = isSearchStrategy(strategy);
+  const refuse = (flag: string, applies: string) => {
+    throw new UsageError(`${flag} only applies to --strategy ${applies}; got --strategy ${strategy}.`);
+  };
+  if (!search && samplesText !== undefined) refuse('--samples', 'best-of-n, self-consistency, guided or deepconf');
+  if (strategy !== 'guided' && scorerText !== undefined) refuse('--scorer', 'guided');
+  if (strategy !== 'guided' && strategy !== 'deepconf' && delimiterText !== undefined) refuse('--step-delimiter', 'guided or deepconf');
+  if (!search && v.answer) refuse('--answer', 'best-of-n, self-consistency, guided or deepconf');
+  if (samplesText !== undefined && thinkers !== undefined) throw new UsageError('--samples and -n both set N; give one.');
+  const samples = parseInteger(samplesText !== undefined ? 'samples' : 'num-of-thinkers', samplesText ?? thinkers ?? '8', 1);
+  if (strategy === 'deepconf' && samples < 2) throw new UsageError('--strategy deepconf needs --samples ≥ 2 (rows of traces).');
+  const scorer = scorerText === undefined ? 'confidence' : choice('scorer', scorerText, ['checker', 'confidence'] as const);
+  // The answer extractor and the step checker know the embedded model's task format only.
+  const needsAnswer = strategy === 'self-consistency' || strategy === 'deepconf';
+  if (customModel && (v.answer || needsAnswer)) {
+    throw new UsageError(
+      `${v.answer ? '--answer' : `--strategy ${strategy} (a vote over final answers)`} needs the embedded model's answer format; it is not available with --model.`,
+    );
+  }
+  if (customModel && scorer === 'checker') throw new UsageError("--scorer checker checks the embedded model's task steps; it is not available with --model.");
+  return {
+    samples,
+    stepDelimiter: delimiterText === undefined ? undefined : parseStepDelimiter(delimiterText),
+    scorer,
+    answer: Boolean(v.answer) || needsAnswer,
   };
 }
 
@@ -221,7 +306,7 @@ export function strategyConfig(options: CliOptions): { config: ReasonFlowConfigI
       return { config: { ...options.config, numOfThinkers: 1, topkThinkers: 1, pathAcceptance: false }, doSample: false };
     case 'sample':
       return { config: { ...options.config, numOfThinkers: 1, topkThinkers: 1, pathAcceptance: false }, doSample: true };
-    case 'reasonflow':
+    default:
       return { config: options.config, doSample: false };
   }
 }
@@ -251,8 +336,22 @@ generated text (reasonflow "12+34=" > answer.txt); everything else goes to stder
 Options:
   -m, --model <dir>                            model folder (default: the embedded tiny model)
   -d, --device <auto|cuda|cpu>                 default auto: CUDA when it loads, CPU otherwise
-  -s, --strategy <greedy|sample|reasonflow>    default reasonflow; greedy and sample run one thinker
-                                               and refuse the ReasonFlow-only flags below (all but --seed)
+  -s, --strategy <name>                        default reasonflow; one of
+                                               greedy, sample: one thinker
+                                               best-of-n: N samples, the most likely wins
+                                               self-consistency: N samples, the majority answer
+                                               guided: N particles resampled at each step by a scorer
+                                               deepconf: confidence-weighted vote, low-confidence traces stop
+                                               all but reasonflow refuse the ReasonFlow-only flags
+                                               below (except --seed, and -n as N)
+      --samples <int>                          N of best-of-n, self-consistency, guided (particles),
+                                               deepconf (rows); -n works too (default 8)
+      --scorer <checker|confidence>            guided: checker = the embedded model's step checker
+                                               (task prompts only); confidence = verifier-free (default)
+      --step-delimiter <text|/regex/>          guided, deepconf: where a step ends (default: the task's
+                                               step on the embedded model, else a newline)
+      --answer                                 vote on final answers (embedded model's extractAnswer);
+                                               implied by self-consistency and deepconf
   -x, --max-new-tokens <int>                   default 128
       --chat                                   wrap the prompt as a user message (chat template)
       --json                                   print one JSON object instead of the text

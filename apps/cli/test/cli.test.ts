@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { checkAnswer } from '@reasonflow/model-tiny';
 import { describe, expect, it } from 'vitest';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -163,5 +164,71 @@ describe('interruptions (spawned)', () => {
     expect(code).toBe(0);
     expect(cli.output.stderr).not.toMatch(/EPIPE|Error/);
     expect(cli.output.stderr).not.toMatch(/stop: /); // it stopped early, not after generating everything
+  });
+});
+
+describe('--strategy: every library strategy (spawned)', () => {
+  const COUNTDOWN = 'C:3,5,7>22=';
+  for (const strategy of ['greedy', 'sample', 'best-of-n', 'self-consistency', 'reasonflow', 'guided', 'deepconf']) {
+    it(`${strategy} exits 0 with the answer on stdout`, () => {
+      const r = run(['-d', 'cpu', '-s', strategy, '-x', '80', COUNTDOWN]);
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim().length).toBeGreaterThan(0);
+      expect(r.stdout).not.toContain('row-positions');
+    });
+  }
+
+  it('guided search with the step checker solves a Countdown prompt that greedy gets wrong', () => {
+    // From a non-evaluation seed (generateExamples('countdown', 'hard', 77, 40)).
+    const prompt = 'C:10,12,8>16=';
+    const greedy = run(['-d', 'cpu', '-s', 'greedy', prompt]);
+    expect(greedy.status).toBe(0);
+    expect(checkAnswer(prompt, greedy.stdout)).toBe(false);
+    const guided = run(['-d', 'cpu', '-s', 'guided', '--scorer', 'checker', '--samples', '8', prompt]);
+    expect(guided.status).toBe(0);
+    expect(checkAnswer(prompt, guided.stdout)).toBe(true);
+    expect(guided.stderr).toMatch(/\d+ scorer calls .*; guided N=8; stop: /);
+  });
+
+  it('--show-thinkers prints the particles: one line per resampling round, then the candidates', () => {
+    const r = run(['-d', 'cpu', '-s', 'guided', '-n', '8', '--scorer', 'checker', '--show-thinkers', 'C:10,12,8>16=']);
+    expect(r.status).toBe(0);
+    const rounds = r.stderr.match(/^round \d+ · \d\/8 live particles · \d+ finished · resampled \[[\d,]+\] · scores .+$/gm) ?? [];
+    expect(rounds.length).toBeGreaterThan(2);
+    expect(r.stderr).toMatch(/=-inf|=0\.00/);
+    expect(r.stderr).toMatch(/^★ trace \d+ · weight [\d.]+ · eos · /m);
+    const deepconf = run(['-d', 'cpu', '-s', 'deepconf', '-n', '4', '--show-thinkers', '-x', '80', 'C:3,5,7>22=']);
+    expect(deepconf.stderr).toMatch(/^wave 0 · warm-up · 0:\w+/m);
+  });
+
+  it('self-consistency votes on the extracted answer (--json)', () => {
+    const r = run(['-d', 'cpu', '-s', 'self-consistency', '--samples', '4', '--json', '-x', '80', 'C:3,5,7>22=']);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout) as { answer: string; candidates: { answer: string | null }[]; stats: { rowsComputed: number } };
+    expect(json.candidates).toHaveLength(4);
+    const votes = json.candidates.filter((c) => c.answer === json.answer).length;
+    for (const c of json.candidates) expect(json.candidates.filter((d) => d.answer === c.answer).length).toBeLessThanOrEqual(votes);
+    expect(json.stats.rowsComputed).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [['-s', 'best-of-n', '--scorer', 'checker', 'x'], /--scorer only applies to --strategy guided/],
+    [['-s', 'greedy', '--samples', '4', 'x'], /--samples only applies to/],
+    [['-s', 'guided', '--samples', '0', 'x'], /--samples expects a whole number ≥ 1/],
+    [['-s', 'guided', '--samples', '4', '-n', '4', 'x'], /--samples and -n both set N/],
+    [['-s', 'guided', '--scorer', 'oracle', 'x'], /--scorer must be one of checker, confidence/],
+    [['-s', 'guided', '--scorer', 'checker', 'Once upon a time'], /--scorer checker needs an embedded-model task prompt/],
+    [['-s', 'guided', '--scorer', 'checker', '-m', '/nonexistent', 'x'], /not available with --model/],
+    [['-s', 'self-consistency', '-m', '/nonexistent', 'x'], /vote over final answers.*not available with --model/],
+    [['-s', 'guided', '--step-delimiter', '/[/', 'x'], /--step-delimiter: Invalid regular expression/],
+    [['-s', 'best-of-n', '--step-delimiter', ';', 'x'], /--step-delimiter only applies to --strategy guided or deepconf/],
+    [['-s', 'deepconf', '-t', '4', 'x'], /is not ReasonFlow; -t\/--num-of-thoughts only apply to --strategy reasonflow/],
+    [['-s', 'guided', '--repetition-penalty', '1.2', 'x'], /--repetition-penalty does not apply to --strategy guided/],
+    [['-s', 'beam', 'x'], /--strategy must be one of greedy, sample, best-of-n, self-consistency, reasonflow, guided, deepconf/],
+  ])('usage error %j', (args, message) => {
+    const r = run(['-d', 'cpu', ...args]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
   });
 });

@@ -19,7 +19,7 @@ describe('option parsing', () => {
     expect(() => parseCliOptions(['--bogus'])).toThrow(UsageError);
     expect(() => parseCliOptions(['-n', 'four'])).toThrow(/--num-of-thinkers expects a whole number, got "four"/);
     expect(() => parseCliOptions(['--use-tokens', '--no-use-tokens'])).toThrow(/contradict/);
-    expect(() => parseCliOptions(['--strategy', 'beam'])).toThrow(/--strategy must be one of greedy, sample, reasonflow; got "beam"/);
+    expect(() => parseCliOptions(['--strategy', 'beam'])).toThrow(/--strategy must be one of greedy, sample, best-of-n, self-consistency, reasonflow, guided, deepconf; got "beam"/);
   });
   it('takes plain decimals only: no hex, no exponent, no empty or blank text', () => {
     for (const text of ['0x4', '1e1', '', ' ', ' 4', 'Infinity', '4.', '1_000']) {

@@ -1,0 +1,92 @@
+import { checkAnswer, modelPath } from '@reasonflow/model-tiny';
+import { describe, expect, it } from 'vitest';
+import { renderAccuracyChart } from '../src/chart.js';
+import { runSearchBench } from '../src/search.js';
+import { SEARCH_KINDS } from '../src/search-lineup.js';
+import { chartStrategies, renderSearchReport, SEARCH_PALETTE } from '../src/search-report.js';
+import type { SearchRecord } from '../src/search-shard.js';
+
+const withoutTimes = (records: readonly SearchRecord[]) => records.map((r) => ({ ...r, runs: r.runs.map(({ ms: _ms, ...rest }) => rest) }));
+
+describe('search benchmark, quick mode', () => {
+  const problems = 3;
+  const run = runSearchBench({ mode: 'quick', modelPath, settings: { problems, workers: 1 }, log: () => {} });
+
+  it('runs every strategy once per problem at N=4 through the library', async () => {
+    const { results, records } = await run;
+    expect(results.plans.map((p) => `${p.family}/${p.split}`)).toEqual(['countdown/hard']);
+    expect(records).toHaveLength(problems);
+    for (const record of records) {
+      expect(record.runs.map((x) => x.kind).sort()).toEqual([...SEARCH_KINDS].sort());
+      for (const x of record.runs) expect(x.n).toBe(x.kind === 'greedy' ? 1 : 4);
+    }
+    expect(results.strategies.map((s) => s.kind).sort()).toEqual([...SEARCH_KINDS].sort());
+    for (const s of results.strategies) expect(s.cells['countdown/hard']!.problems).toBe(problems);
+  });
+
+  it('counts compute as the observer saw it, and DeepConf stays within SC@N’s', async () => {
+    const { results, records } = await run;
+    expect(results.accountingMismatches).toBe(0);
+    for (const { runs } of records) {
+      for (const x of runs) {
+        expect(x.rows).toBe(x.observedRows);
+        expect(x.rows).toBeGreaterThan(0);
+        expect(x.activeRows).toBeLessThanOrEqual(x.rows);
+      }
+      const sc = runs.find((x) => x.kind === 'self-consistency')!;
+      expect(runs.find((x) => x.kind === 'deepconf')!.rows).toBeLessThanOrEqual(sc.rows);
+      // Only the checker strategies call a scorer per step/candidate.
+      expect(runs.find((x) => x.kind === 'guided-checker')!.scorerCalls).toBeGreaterThan(0);
+      expect(sc.scorerCalls).toBe(0);
+    }
+  });
+
+  it('keeps guided search honest: its finished candidates all pass the checker', async () => {
+    const { results } = await run;
+    expect(results.checkerCandidates.total).toBeGreaterThan(0);
+    expect(results.checkerCandidates.passing).toBe(results.checkerCandidates.total);
+  });
+
+  it('pairs against greedy and SC@N consistently with the accuracies', async () => {
+    const { results, records } = await run;
+    const cell = (kind: string) => results.strategies.find((s) => s.kind === kind)!.cells['countdown/hard']!;
+    const greedy = cell('greedy').accuracy;
+    const sc = cell('self-consistency').accuracy;
+    for (const s of results.strategies) {
+      const c = s.cells['countdown/hard']!;
+      if (c.vsGreedy) expect((c.vsGreedy.gained - c.vsGreedy.lost) / c.problems).toBeCloseTo(c.accuracy - greedy, 10);
+      if (c.vsSC) expect((c.vsSC.gained - c.vsSC.lost) / c.problems).toBeCloseTo(c.accuracy - sc, 10);
+    }
+    // Best-of-N with the final checker is right whenever any of its samples is; the runs' own check agrees.
+    for (const { prompt, runs } of records) {
+      const x = runs.find((r) => r.kind === 'best-of-n-checker')!;
+      expect(x.correct).toBe(x.answer !== null && checkAnswer(prompt, `#${x.answer}`));
+    }
+  });
+
+  it('renders a page with separate verifier-free and verifier-guided tables, and a chart', async () => {
+    const { results } = await run;
+    const md = renderSearchReport(results, 'chart.svg');
+    expect(md).toContain('### N = 4, verifier-free');
+    expect(md).toContain('### N = 4, verifier-guided');
+    const guidedTable = md.slice(md.indexOf('### N = 4, verifier-guided'));
+    expect(guidedTable).toContain('guided N=4 + step checker');
+    expect(md.slice(md.indexOf('### N = 4, verifier-free'), md.indexOf('### N = 4, verifier-guided'))).not.toContain('step checker');
+    const svg = renderAccuracyChart(chartStrategies(results.strategies), { title: 't', cell: 'countdown/hard', palette: SEARCH_PALETTE });
+    expect(svg).toContain('guided + step checker');
+    expect(svg).not.toContain('NaN');
+  });
+
+  it('gives the same records on two worker threads', async () => {
+    const { records } = await run;
+    const { records: sharded } = await runSearchBench({
+      mode: 'quick',
+      modelPath,
+      settings: { problems: 2, workers: 2 },
+      // The compiled worker (turbo builds before testing); vitest runs this file from source.
+      workerScript: new URL('../dist/search-worker.js', import.meta.url),
+      log: () => {},
+    });
+    expect(withoutTimes(sharded)).toEqual(withoutTimes(records.slice(0, 2)));
+  });
+});
