@@ -11,7 +11,7 @@ import { checkGenerationMemory, DEFAULT_MEMORY_LIMIT_BYTES, validateMemoryLimit 
 import type { EngineObserver } from './engine-events.js';
 import type { DecoderModel, StepInput } from './model.js';
 import { accumulatePathLogLikelihood, originalPathQuality } from './path-scoring.js';
-import { perturbThinker, perturbedArgmaxPosition, type Perturbation } from './perturbation.js';
+import { applyPerturbations, type Perturbation, perturbedArgmaxPosition, perturbThinker } from './perturbation.js';
 import { mixSeeds, SeededRandom } from './random.js';
 import { ReferenceBackend } from './reference-backend.js';
 import { RowBatch } from './row-batch.js';
@@ -433,7 +433,7 @@ class GenerationRun {
       tokens[r] = indices[position]!;
       logProbs[r] = values[position]!;
     }
-    this.applyPerturbations(logits0, perturbations);
+    applyPerturbations(this.backend, logits0, perturbations);
     const rawScores = new Float64Array(rows);
     accumulatePathLogLikelihood(rawScores, logProbs);
     return { tokens: [tokens], logProbs: [logProbs], steps: [logits0], perturbations, rawScores, top1, top2 };
@@ -575,28 +575,6 @@ class GenerationRun {
     return next;
   }
 
-  /** Writes the perturbed entries of every thinker ≥ 1 into the step-0 log-probabilities. */
-  private applyPerturbations(logProbs: Tensor, perturbations: readonly (Perturbation | undefined)[]): void {
-    const edits = perturbations.filter((p): p is Perturbation => p !== undefined).length;
-    if (edits === 0) return;
-    const rowIds = new Int32Array(edits * 2);
-    const columns = new Int32Array(edits * 2);
-    const values = new Float32Array(edits * 2);
-    const shifts = new Float32Array(this.rows);
-    let e = 0;
-    perturbations.forEach((p, r) => {
-      if (!p) return;
-      for (let j = 0; j < 2; j++) {
-        rowIds[e] = r;
-        columns[e] = p.columns[j]!;
-        values[e] = p.logValues[j]!;
-        e++;
-      }
-      shifts[r] = p.shift;
-    });
-    this.backend.setElements(logProbs, rowIds, columns, values);
-    this.backend.shiftRows(logProbs, shifts);
-  }
 
   /**
    * Feeds `tokens` (the same for every row) at `position`, with exact embedding noise for thinkers ≥ 1

@@ -9,7 +9,7 @@ import { type GenerateOptionsInput, resolveGenerateOptions } from './generate-op
 import { LogitsProcessorChain } from './logits-processors.js';
 import type { PathRowRequest, PathRowResult, PathSource, TopLogProbs } from './path-source.js';
 import { accumulatePathLogLikelihood } from './path-scoring.js';
-import { type Perturbation, perturbedArgmaxPosition, perturbThinker } from './perturbation.js';
+import { applyPerturbations, type Perturbation, perturbedArgmaxPosition, perturbThinker } from './perturbation.js';
 import { gumbelQuantile, mixSeeds, SeededRandom } from './random.js';
 import { ReferenceBackend } from './reference-backend.js';
 import { MIN_DIVERSITY_WEIGHT, selectThinkers } from './selection.js';
@@ -363,7 +363,7 @@ class PathSearchRun {
       tokens0[r] = columns.ids[indices[position]!]!;
       logProbs0[r] = values[position]!;
     }
-    this.applyPerturbations(step0, perturbations);
+    applyPerturbations(this.backend, step0, perturbations);
     return { tokens0, logProbs0, perturbations, top1, top2 };
   }
 
@@ -410,27 +410,6 @@ class PathSearchRun {
     return this.options.doSample ? sampleFromScores(this.fused, this.sampler.next()) : best;
   }
 
-  private applyPerturbations(logProbs: Tensor, perturbations: readonly (Perturbation | undefined)[]): void {
-    const edits = perturbations.filter((p) => p !== undefined).length;
-    if (edits === 0) return;
-    const rowIds = new Int32Array(edits * 2);
-    const cols = new Int32Array(edits * 2);
-    const values = new Float32Array(edits * 2);
-    const shifts = new Float32Array(this.rows);
-    let e = 0;
-    perturbations.forEach((p, r) => {
-      if (!p) return;
-      for (let j = 0; j < 2; j++) {
-        rowIds[e] = r;
-        cols[e] = p.columns[j]!;
-        values[e] = p.logValues[j]!;
-        e++;
-      }
-      shifts[r] = p.shift;
-    });
-    this.backend.setElements(logProbs, rowIds, cols, values);
-    this.backend.shiftRows(logProbs, shifts);
-  }
 }
 
 /** The distribution after `accepted`, from any thinker whose path began with exactly those tokens. */

@@ -1,3 +1,5 @@
+import type { Tensor, TensorBackend } from './tensor-backend.js';
+
 /**
  * Per-thinker perturbation of a step-0 distribution (the original's "swap / temperature scaling").
  * Thinker i > 0 looks at its most probable token a and its (i+1)-th most probable token b:
@@ -67,4 +69,27 @@ export function perturbedArgmaxPosition(
     }
   }
   return best;
+}
+
+/** Writes each perturbed thinker's two edited log-probabilities and its renormalising shift into `logProbs`. */
+export function applyPerturbations(backend: TensorBackend, logProbs: Tensor, perturbations: readonly (Perturbation | undefined)[]): void {
+  const edits = perturbations.filter((p) => p !== undefined).length;
+  if (edits === 0) return;
+  const rowIds = new Int32Array(edits * 2);
+  const columns = new Int32Array(edits * 2);
+  const values = new Float32Array(edits * 2);
+  const shifts = new Float32Array(perturbations.length);
+  let e = 0;
+  perturbations.forEach((p, r) => {
+    if (!p) return;
+    for (let j = 0; j < 2; j++) {
+      rowIds[e] = r;
+      columns[e] = p.columns[j]!;
+      values[e] = p.logValues[j]!;
+      e++;
+    }
+    shifts[r] = p.shift;
+  });
+  backend.setElements(logProbs, rowIds, columns, values);
+  backend.shiftRows(logProbs, shifts);
 }
