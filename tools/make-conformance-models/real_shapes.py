@@ -21,6 +21,7 @@ import tempfile
 import time
 
 import onnx
+import onnx.external_data_helper
 import torch
 
 from arch import Arch, Decoder
@@ -127,6 +128,8 @@ def save(m: onnx.ModelProto, path: str) -> None:
         onnx.save_model(m, path, save_as_external_data=True, all_tensors_to_one_file=True,
                         location=os.path.basename(path) + "_data", size_threshold=1024)
         onnx.checker.check_model(path)  # by path: the in-memory proto is over the limit
+        # save_model turned the in-memory weights into references to the file; read them back
+        onnx.external_data_helper.load_external_data_for_model(m, os.path.dirname(path))
     else:
         onnx.checker.check_model(m)
         onnx.save_model(m, path)
