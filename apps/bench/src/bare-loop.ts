@@ -4,8 +4,8 @@
  * in JS. No ReasonFlow code is involved.
  */
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { Mulberry32 } from '@reasonflow/model-tiny';
+import * as ort from 'onnxruntime-node';
 import { argmaxAt, argmaxFloat16At, logProbOf } from './stats.js';
 
 interface KvShape {
@@ -48,7 +48,7 @@ export class BareOrtDecoder {
       interOpNumThreads: 1,
     });
     const past = session.inputMetadata.find((m) => m.name === 'past_key_values.0.key');
-    const float16 = past !== undefined && past.isTensor && past.type === 'float16';
+    const float16 = past?.isTensor === true && past.type === 'float16';
     return new BareOrtDecoder(session, shape, float16);
   }
 

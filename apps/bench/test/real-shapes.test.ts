@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REAL_SHAPES_PROMPT } from '../src/real-shapes-cli.js';
 import { ensureRealShape, renderRealShapes, runRealShapes } from '../src/real-shapes.js';
+import { REAL_SHAPES_PROMPT } from '../src/real-shapes-cli.js';
 
 // The harness on the tiny Llama conformance fixture (fp32 + fp16); the real shapes are generated on demand only.
 const llama = fileURLToPath(new URL('../../../packages/model-adapter/test/fixtures/models/llama', import.meta.url));
