@@ -152,7 +152,7 @@ async function loadOurs(folder: string, dtype: RealShapeDtype, threads: number):
   try {
     loaded = await loadModel(folder, options);
   } catch (error) {
-    return { note: `our loader refused ${DTYPE_FILES[dtype]}: ${(error as Error).message.split('\n')[0]}` };
+    return { note: `our loader refused ${DTYPE_FILES[dtype]}: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')}` };
   }
   const wanted = `onnx/${DTYPE_FILES[dtype]}`;
   if (!loaded.model.files.includes(wanted)) {
