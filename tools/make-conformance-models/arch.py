@@ -191,11 +191,13 @@ class Decoder(nn.Module):
         g = torch.Generator().manual_seed(seed)
         for name, p in self.named_parameters():
             if p.dim() == 2 and "embed" not in name:  # Linear weight [out, in]
-                gain = OUTPUT_GAIN if name.endswith(("o_proj.weight", "down_proj.weight")) else 1.0
+                output_gain = self.a.extra.get("output_gain", OUTPUT_GAIN)
+                gain = output_gain if name.endswith(("o_proj.weight", "down_proj.weight")) else 1.0
                 gain = LM_HEAD_GAIN if name == "lm_head.weight" else gain
                 p.copy_(torch.randn(p.shape, generator=g) * gain / math.sqrt(p.shape[1]))
             elif "embed" in name:
                 std = EMBED_STD / (self.a.hidden_size ** 0.5 if self.a.embed_scale else 1.0)
+                std = self.a.extra.get("embed_std", std)
                 p.copy_(torch.randn(p.shape, generator=g) * (std if "tokens" in name else 0.3))
             elif name.endswith("bias"):
                 p.copy_(torch.randn(p.shape, generator=g) * 0.1)

@@ -371,11 +371,35 @@ def genai_config(a: Arch, bos_id, eos_ids, with_pos: bool) -> dict:
     }
 
 
+def real_shapes_main(args) -> None:
+    from real_shapes import SHAPES, make_real_shape
+
+    if args.out == DEFAULT_OUT:
+        sys.exit("--real-shapes needs --out (a cache folder outside git, e.g. apps/bench/.models)")
+    unknown = [s for s in args.real_shapes if s not in SHAPES]
+    if unknown:
+        sys.exit(f"unknown shape(s) {unknown}; known: {sorted(SHAPES)}")
+    os.makedirs(args.out, exist_ok=True)
+    for name in args.real_shapes:
+        out = make_real_shape(args.out, name, args.layers)
+        with open(os.path.join(out, "real-shape.json")) as f:
+            info = json.load(f)
+        print(f"{out}: {info['parameters'] / 1e6:.0f}M parameters, {info['layers']} layers, "
+              f"{info['total_seconds']} s, peak RSS {info['peak_rss_mib']} MiB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--only", nargs="*", help="folder names to (re)write")
+    ap.add_argument("--real-shapes", nargs="+", metavar="SHAPE",
+                    help="instead of the fixtures, write random-weight models at real shapes "
+                         "(smollm-135m, qwen2.5-0.5b) into --out; see real_shapes.py")
+    ap.add_argument("--layers", type=int, help="with --real-shapes: fewer layers, same width and vocabulary")
     args = ap.parse_args()
+    if args.real_shapes:
+        real_shapes_main(args)
+        return
     torch.set_num_threads(1)
     for folder, arch_key, layout, variants, seed in FOLDERS:
         if args.only and folder not in args.only:

@@ -15,11 +15,33 @@ F32, F16 = TensorProto.FLOAT, TensorProto.FLOAT16
 # ----------------------------------------------------------------------------- fp16
 
 
+# Above this many weight bytes, shape inference runs on the graph without its weights (the
+# serialized model must stay under protobuf's 2 GiB) and the input model is rewritten in place.
+LARGE_MODEL_BYTES = 1_000_000_000
+
+
+def _infer_shapes(model: onnx.ModelProto) -> onnx.ModelProto:
+    weights = model.graph.initializer
+    if sum(len(t.raw_data) for t in weights) <= LARGE_MODEL_BYTES:
+        return onnx.shape_inference.infer_shapes(model)
+    saved = [t.raw_data for t in weights]
+    for t in weights:
+        t.ClearField("raw_data")
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+    finally:
+        for t, data in zip(weights, saved):
+            t.raw_data = data
+    model.graph.value_info.extend(inferred.graph.value_info)
+    return model
+
+
 def to_fp16(model: onnx.ModelProto, keep_f32_name_parts: tuple[str, ...] = ("/rotary_emb/",)) -> onnx.ModelProto:
     """Float tensors become float16 (weights, float inputs/outputs, constants, casts), except in
     nodes whose name contains one of keep_f32_name_parts: those compute in float32 with Casts at
-    the boundary, as transformers does for rotary tables. Returns a new model."""
-    model = onnx.shape_inference.infer_shapes(model)
+    the boundary, as transformers does for rotary tables. Returns a new model (models over
+    LARGE_MODEL_BYTES of weights are converted in place)."""
+    model = _infer_shapes(model)
     g = model.graph
     elem = {vi.name: vi.type.tensor_type.elem_type for vi in [*g.input, *g.output, *g.value_info]}
     inits = {t.name: t for t in g.initializer}

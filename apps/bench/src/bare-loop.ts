@@ -4,9 +4,9 @@
  * in JS. No ReasonFlow code is involved.
  */
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { Mulberry32 } from '@reasonflow/model-tiny';
-import { argmaxAt, logProbOf } from './stats.js';
+import * as ort from 'onnxruntime-node';
+import { argmaxAt, argmaxFloat16At, logProbOf } from './stats.js';
 
 interface KvShape {
   layers: number;
@@ -32,17 +32,24 @@ export class BareOrtDecoder {
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly shape: KvShape,
+    private readonly float16 = false,
   ) {}
 
-  /** Loads `onnx/model.onnx` of `folder` on the CPU provider with one intra-op thread. */
-  static async load(folder: string, shape: KvShape, intraOpNumThreads = 1): Promise<BareOrtDecoder> {
-    const session = await ort.InferenceSession.create(join(folder, 'onnx', 'model.onnx'), {
+  /**
+   * Loads `onnx/<file>` of `folder` (default `model.onnx`) on the CPU provider with
+   * `intraOpNumThreads` intra-op threads. A graph whose `past_key_values.*` are float16 gets float16
+   * empty caches; its float16 logits are read through a lookup table, last position only.
+   */
+  static async load(folder: string, shape: KvShape, intraOpNumThreads = 1, file = 'model.onnx'): Promise<BareOrtDecoder> {
+    const session = await ort.InferenceSession.create(join(folder, 'onnx', file), {
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',
       intraOpNumThreads,
       interOpNumThreads: 1,
     });
-    return new BareOrtDecoder(session, shape);
+    const past = session.inputMetadata.find((m) => m.name === 'past_key_values.0.key');
+    const float16 = past?.isTensor === true && past.type === 'float16';
+    return new BareOrtDecoder(session, shape, float16);
   }
 
   /**
@@ -63,7 +70,9 @@ export class BareOrtDecoder {
       attention_mask: new ort.Tensor('int64', new BigInt64Array(rows * total).fill(1n), [rows, total]),
       position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: rows * n }, (_, i) => BigInt(pastLength + (i % n))), [rows, n]),
     };
-    const empty = new ort.Tensor('float32', new Float32Array(0), [rows, kvHeads, 0, headDim]);
+    const empty = this.float16
+      ? new ort.Tensor('float16', new Uint16Array(0), [rows, kvHeads, 0, headDim])
+      : new ort.Tensor('float32', new Float32Array(0), [rows, kvHeads, 0, headDim]);
     for (let i = 0; i < layers; i++) {
       feeds[`past_key_values.${i}.key`] = past ? past[2 * i]! : empty;
       feeds[`past_key_values.${i}.value`] = past ? past[2 * i + 1]! : empty;
@@ -89,8 +98,9 @@ export class BareOrtDecoder {
       if (past) for (const t of past) t.dispose();
       past = present;
       length += input.length;
-      const data = logits.data as Float32Array;
-      const token = argmaxAt(data, (input.length - 1) * vocab, vocab);
+      const offset = (input.length - 1) * vocab;
+      const token =
+        logits.type === 'float16' ? argmaxFloat16At(logits.data as Uint16Array, offset, vocab) : argmaxAt(logits.data as Float32Array, offset, vocab);
       logits.dispose();
       out.push(token);
       if (eosTokenIds.includes(token)) break;

@@ -3,9 +3,12 @@
  * `pnpm bench` (full) or `pnpm --filter @reasonflow/bench bench --quick`.
  * Options: --quick, --render (re-render the page and chart from the saved JSON, measuring nothing), --out <dir>, --markdown <file>, --problems <n>, --grid-problems <n>, --reps <n>,
  * --samples <n>, --leak-runs <n>, --quality-budget <s>, --workers <n>, --no-speed, --no-quality, --no-transformers.
+ * --real-shapes: speed at real model shapes instead (see src/real-shapes.ts and the README): --shapes, --dtypes,
+ * --layers, --threads, --tokens, --reps, --models-dir, --folder, --no-transformers-defaults.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runRealShapesCli } from './real-shapes-cli.js';
 import { type BenchSettings, renderSaved, runBenchmark } from './run.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -26,8 +29,27 @@ const { values } = parseArgs({
     'no-speed': { type: 'boolean', default: false },
     'no-quality': { type: 'boolean', default: false },
     'no-transformers': { type: 'boolean', default: false },
+    'real-shapes': { type: 'boolean', default: false },
+    shapes: { type: 'string' },
+    dtypes: { type: 'string' },
+    layers: { type: 'string' },
+    threads: { type: 'string' },
+    tokens: { type: 'string' },
+    'models-dir': { type: 'string' },
+    folder: { type: 'string', multiple: true },
+    'no-transformers-defaults': { type: 'boolean', default: false },
   },
 });
+
+if (values['real-shapes']) {
+  try {
+    await runRealShapesCli(values, here('../results/real-shapes.json'));
+    process.exit(0);
+  } catch (error) {
+    console.error(error);
+    process.exit(1);
+  }
+}
 
 const mode = values.quick ? 'quick' : 'full';
 const settings: Partial<BenchSettings> = {};

@@ -119,3 +119,36 @@ export function signTestP(gained: number, lost: number): number {
   }
   return Math.min(1, 2 * tail);
 }
+
+/** float16 bit pattern → float32 value, for all 65,536 patterns (built once). */
+let float16Table: Float32Array | undefined;
+function float16Values(): Float32Array {
+  if (float16Table) return float16Table;
+  const table = new Float32Array(65536);
+  const bits = new Uint32Array(table.buffer);
+  for (let h = 0; h < 65536; h++) {
+    const sign = (h & 0x8000) << 16;
+    const exp = (h >> 10) & 0x1f;
+    const mant = h & 0x3ff;
+    if (exp === 0) table[h] = (sign ? -1 : 1) * mant * 2 ** -24;
+    else if (exp === 31) bits[h] = sign | 0x7f800000 | (mant << 13);
+    else bits[h] = sign | ((exp + 112) << 23) | (mant << 13);
+  }
+  float16Table = table;
+  return table;
+}
+
+/** Index of the largest of `width` float16 values (raw bits) from `offset` (first on ties). */
+export function argmaxFloat16At(bits: Uint16Array, offset: number, width: number): number {
+  const values = float16Values();
+  let best = 0;
+  let bestValue = values[bits[offset]!]!;
+  for (let i = 1; i < width; i++) {
+    const v = values[bits[offset + i]!]!;
+    if (v > bestValue) {
+      bestValue = v;
+      best = i;
+    }
+  }
+  return best;
+}
