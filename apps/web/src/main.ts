@@ -20,10 +20,14 @@ $<HTMLSelectElement>('device').addEventListener('change', (event) => {
 $<HTMLInputElement>('model-url').value = params.get('model') ?? EMBEDDED_MODEL_URL;
 
 // ---- settings form: every ReasonFlowConfig field, with the defaults -------------------------------
-const CHOICES: Partial<Record<keyof ReasonFlowConfig, readonly string[]>> = {
+// Every string-valued config field needs its choices here: the compiler refuses a missing one.
+type ChoiceField = { [K in keyof ReasonFlowConfig]: ReasonFlowConfig[K] extends string ? K : never }[keyof ReasonFlowConfig];
+const CHOICES: { readonly [K in ChoiceField]: readonly ReasonFlowConfig[K][] } = {
   pathScoring: ['log-likelihood', 'original'],
   kvMerge: ['best-row', 'mean'],
+  branching: ['none', 'ranked', 'sampled'],
 };
+const choicesOf = (key: keyof ReasonFlowConfig): readonly string[] | undefined => (CHOICES as Partial<Record<keyof ReasonFlowConfig, readonly string[]>>)[key];
 const settings = $('settings');
 // The page starts with a real search (the README's example), not the original's single thinker.
 const DEMO_DEFAULTS: Partial<ReasonFlowConfig> = { numOfThinkers: 4, numOfThoughts: 4, topkThinkers: 1, diversityWeight: 0.3 };
@@ -33,6 +37,7 @@ const HELP: Partial<Record<keyof ReasonFlowConfig, string>> = {
   topkThinkers: 'winners fused into the committed token',
   diversityWeight: 'how much a path differing from the others adds to its score',
   pathAcceptance: "commit the winner's whole path when it is confident enough",
+  branching: 'make thinkers start from distinct tokens (ranked: thinker i takes the i-th best) instead of perturbing one path',
 };
 for (const [key, fallback] of Object.entries(DEFAULT_CONFIG) as [keyof ReasonFlowConfig, unknown][]) {
   const value = DEMO_DEFAULTS[key] ?? fallback;
@@ -40,9 +45,10 @@ for (const [key, fallback] of Object.entries(DEFAULT_CONFIG) as [keyof ReasonFlo
   label.textContent = key;
   if (HELP[key]) label.title = HELP[key]!;
   let input: HTMLInputElement | HTMLSelectElement;
-  if (CHOICES[key]) {
+  const choices = choicesOf(key);
+  if (choices) {
     input = document.createElement('select');
-    for (const choice of CHOICES[key]!) input.append(new Option(choice, choice));
+    for (const choice of choices) input.append(new Option(choice, choice));
     input.value = String(value);
   } else {
     input = document.createElement('input');
@@ -252,12 +258,13 @@ $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
   handle.iterationsShown = 0;
   handle.lastResult = undefined;
   setState('running', 'generating…');
-  const config = strategy === 'greedy' ? { ...readConfig(), numOfThinkers: 1, topkThinkers: 1, pathAcceptance: false } : readConfig();
-  const runner = rf.withConfig(config);
   const decode = (ids: readonly number[]) => rf!.tokenizer.decode(ids, { skipSpecialTokens: false });
   controller = new AbortController();
   const start = performance.now();
   try {
+    // Inside the try: a bad setting (a ConfigError) ends the run with its message, not a stuck page.
+    const config = strategy === 'greedy' ? { ...readConfig(), numOfThinkers: 1, topkThinkers: 1, pathAcceptance: false } : readConfig();
+    const runner = rf.withConfig(config);
     const result = await runner.generateThoughts(prompt, {
       maxNewTokens: Number($<HTMLInputElement>('maxNewTokens').value),
       signal: controller.signal,
