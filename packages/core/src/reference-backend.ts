@@ -3,6 +3,9 @@ import { expNonPositive } from './exp-table.js';
 import { gumbelQuantile, mixSeeds } from './random.js';
 import type { RowValues, Tensor, TensorBackend } from './tensor-backend.js';
 
+/** Columns per block in probabilityCosineSimilarity (8 rows × 2048 doubles stay in L2 cache). */
+const COSINE_BLOCK = 2048;
+
 class ReferenceTensor implements Tensor {
   disposed = false;
   constructor(
@@ -18,6 +21,8 @@ class ReferenceTensor implements Tensor {
 export class ReferenceBackend implements TensorBackend {
   readonly name = 'reference';
   private live = 0;
+  /** Reused by probabilityCosineSimilarity: one column block of every row's probabilities. */
+  private probabilityScratch = new Float64Array(0);
 
   get liveTensors(): number {
     return this.live;
@@ -174,14 +179,16 @@ export class ReferenceBackend implements TensorBackend {
     const { data, dims } = this.unwrap(logProbs);
     const [rows, cols] = dims;
     const gram = new Float64Array(rows * rows);
-    const p = new Float64Array(rows);
-    // One pass over the vocabulary, accumulating the upper triangle of the Gram matrix.
-    for (let c = 0; c < cols; c++) {
-      for (let r = 0; r < rows; r++) p[r] = expNonPositive(data[r * cols + c]!);
+    const block = Math.min(cols, COSINE_BLOCK);
+    if (this.probabilityScratch.length < rows * block) this.probabilityScratch = new Float64Array(rows * block);
+    const p = this.probabilityScratch;
+    // Column blocks: each row's probabilities once (contiguous), then the upper triangle of the Gram
+    // matrix as row-pair dot products; every entry still sums its terms in column order.
+    for (let from = 0; from < cols; from += block) {
+      const width = Math.min(block, cols - from);
+      for (let r = 0; r < rows; r++) probabilitiesInto(p, r * block, data, r * cols + from, width);
       for (let i = 0; i < rows; i++) {
-        const pi = p[i]!;
-        if (pi === 0) continue;
-        for (let j = i; j < rows; j++) gram[i * rows + j]! += pi * p[j]!;
+        for (let j = i; j < rows; j++) gram[i * rows + j] = addDotProduct(gram[i * rows + j]!, p, i * block, j * block, width);
       }
     }
     const out = new Float32Array(rows * rows);
@@ -216,6 +223,16 @@ export class ReferenceBackend implements TensorBackend {
     if (t.disposed) throw new TypeError('Tensor used after dispose().');
     return t;
   }
+}
+
+function probabilitiesInto(out: Float64Array, at: number, logProbs: Float32Array, from: number, length: number): void {
+  for (let c = 0; c < length; c++) out[at + c] = expNonPositive(logProbs[from + c]!);
+}
+
+/** `sum` plus Σ_c x[a + c]·x[b + c], added in column order. */
+function addDotProduct(sum: number, x: Float64Array, a: number, b: number, length: number): number {
+  for (let c = 0; c < length; c++) sum += x[a + c]! * x[b + c]!;
+  return sum;
 }
 
 /** Index of the row's maximum (the lowest among ties). */
