@@ -122,9 +122,11 @@ export class ReferenceBackend implements TensorBackend {
       const start = r * cols;
       const base = r * kk;
       let filled = 0;
+      // The k-th value once the list is full, kept in a local: most elements stop at this comparison.
+      let kth = Number.NEGATIVE_INFINITY;
       for (let c = 0; c < cols; c++) {
         const x = data[start + c]!;
-        if (filled === kk && !(x > values[base + kk - 1]!)) continue;
+        if (filled === kk && !(x > kth)) continue;
         // Insertion into the descending list; ties keep the lower index first.
         let pos = filled < kk ? filled++ : kk - 1;
         while (pos > 0 && x > values[base + pos - 1]!) {
@@ -134,6 +136,7 @@ export class ReferenceBackend implements TensorBackend {
         }
         values[base + pos] = x;
         indices[base + pos] = c;
+        if (filled === kk) kth = values[base + kk - 1]!;
       }
     }
     return { indices, values };
