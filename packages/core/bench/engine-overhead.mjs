@@ -2,7 +2,8 @@
 // for N = 8 thinkers, T = 4, vocabulary 32,000. The synthetic model hands out precomputed logits,
 // so nearly all of "model time" is the copy it makes; the engine time is what we measure.
 // Run: pnpm --filter @reasonflow/core build && node packages/core/bench/engine-overhead.mjs
-import { ReasonFlowEngine, ReferenceBackend, hashUniform } from '../dist/index.js';
+import { hashUniform } from '../dist/algorithms.js';
+import { ReasonFlowEngine, ReferenceBackend } from '../dist/index.js';
 
 const VOCAB = 32_000;
 const ROWS = 8;
@@ -22,7 +23,7 @@ class SyntheticModel {
     this.info = { vocabSize: VOCAB, maxSequenceLength: 100_000, eosTokenIds: [], embeddingSize: withEmbeddings ? EMBEDDING : undefined };
     if (withEmbeddings) this.embedTokens = async (tokens) => new Float32Array(tokens.length * EMBEDDING).fill(0.5);
   }
-  async startSequence({ rows, backend }) {
+  async startSequence({ rows }) {
     let length = 0;
     let call = 0;
     return {
@@ -32,7 +33,7 @@ class SyntheticModel {
       },
       async forward(input) {
         length += input.tokensPerRow;
-        return backend.fromHost(pool[call++ % pool.length].slice(0, rows * VOCAB), [rows, VOCAB]);
+        return { location: 'cpu', dims: [rows, VOCAB], data: pool[call++ % pool.length].slice(0, rows * VOCAB) };
       },
       async selectRows() {},
       async truncate(n) {

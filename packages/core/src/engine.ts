@@ -124,6 +124,11 @@ const DEFAULT_MAX_NEW_TOKENS = 128;
 const BRANCH_CANDIDATES = 64;
 /** Seed stream of the branching sampler, apart from the noise and the commit sampler. */
 const BRANCHING_STREAM = 0xb4a9c4;
+/**
+ * The greedy shortcut needs the raw top-2 gap to exceed this share of the log-probabilities' magnitude:
+ * 8 float32 ulps, so rounding in the log-softmax cannot tie the argmax with the runner-up.
+ */
+const GREEDY_GAP_SHARE = 2 ** -20;
 
 /** The perturbation that swaps a row's argmax with its branch token (a swap needs no renormalisation). */
 function forcedSwap(top: number, topLogProb: number, branch: { column: number; logProb: number }): Perturbation {
@@ -205,6 +210,8 @@ interface ThinkerPaths {
   /** Top-1 and top-2 step-0 log-probabilities per row, for the uncertainty estimate. */
   readonly top1: Float32Array;
   readonly top2: Float32Array;
+  /** Set by the greedy shortcut: the token the full fusion and argmax would commit (step 0 left raw). */
+  readonly greedyToken?: number;
 }
 
 /** The search's choice in one iteration. */
@@ -242,6 +249,8 @@ class GenerationRun {
   private iterations = 0;
   private duplicateShareSum = 0;
   private readonly branchRandom: SeededRandom;
+  /** One thinker, no lookahead, argmax of unprocessed scores: step 0 needs no full log-softmax. */
+  private readonly greedyShortcut: boolean;
   private previousAcceptanceRate: number | undefined;
   private previousUncertainty: number | undefined;
 
@@ -297,6 +306,7 @@ class GenerationRun {
     this.fused = new Float32Array(vocabSize);
     this.branchRandom = new SeededRandom(mixSeeds(config.seed, BRANCHING_STREAM));
     this.batch = new RowBatch(model, backend, this.rows, observer, options.signal);
+    this.greedyShortcut = this.rows === 1 && this.thoughts === 1 && !options.doSample && this.processors.isIdentity;
   }
 
   async execute(): Promise<GenerationResult> {
@@ -402,6 +412,8 @@ class GenerationRun {
     temperatures: readonly [number, number],
   ): ThinkerPaths {
     const { backend, config, rows, topK: k } = this;
+    const shortcut = this.greedyShortcut ? this.greedyStart(logits0) : undefined;
+    if (shortcut) return shortcut;
     if (rows > 1 && config.noiseScale > 0 && this.model.info.embeddingSize === undefined) {
       const { scales, seeds } = gumbelSubstitute(rows, committedLength, config.noiseScale, config.seed);
       backend.addGumbelNoise(logits0, scales, seeds);
@@ -437,6 +449,36 @@ class GenerationRun {
     const rawScores = new Float64Array(rows);
     accumulatePathLogLikelihood(rawScores, logProbs);
     return { tokens: [tokens], logProbs: [logProbs], steps: [logits0], perturbations, rawScores, top1, top2 };
+  }
+
+  /**
+   * The greedy shortcut's step 0: with one thinker, no lookahead, no processors and no sampling, the
+   * committed token is the argmax of the log-softmax, which is the raw logits' argmax whenever their
+   * top-2 gap is too wide for float32 rounding to close. Then an argmax and one log-sum-exp replace the
+   * full log-softmax, top-k, fusion and argmax. Undefined (use the full path) when the gap is too narrow.
+   */
+  private greedyStart(logits0: Tensor): ThinkerPaths | undefined {
+    if (this.vocab < 2) return undefined;
+    const top = this.backend.topK(logits0, 2);
+    const best = top.values[0]!;
+    const gap = best - top.values[1]!;
+    const greedy = this.backend.greedyLogProbs(logits0);
+    const logProb = greedy.values[0]!;
+    const separated = gap === Number.POSITIVE_INFINITY || gap > GREEDY_GAP_SHARE * (Math.abs(logProb) + gap);
+    if (!Number.isFinite(best) || !Number.isFinite(logProb) || !separated) return undefined;
+    const token = top.indices[0]!;
+    const rawScores = new Float64Array(1);
+    accumulatePathLogLikelihood(rawScores, [logProb]);
+    return {
+      tokens: [Int32Array.of(token)],
+      logProbs: [Float32Array.of(logProb)],
+      steps: [logits0],
+      perturbations: [undefined],
+      rawScores,
+      top1: Float32Array.of(logProb),
+      top2: Float32Array.of(logProb - gap),
+      greedyToken: token,
+    };
   }
 
   /**
@@ -512,6 +554,7 @@ class GenerationRun {
     const cosine = rows > 1 && config.diversityWeight >= MIN_DIVERSITY_WEIGHT ? backend.probabilityCosineSimilarity(logits0) : undefined;
     const selection = selectThinkers(quality, cosine, config.diversityWeight, config.topkThinkers);
     const weights = fusionWeights(selection.combined, selection.selected);
+    if (paths.greedyToken !== undefined) return { quality, selection, weights, token: paths.greedyToken, winner: selection.selected[0]! };
     backend.mixLogProbs(logits0, selection.selected, weights, this.fused);
     this.processors.apply(this.fused, this.history);
     const token = this.options.doSample ? sampleFromScores(this.fused, this.sampler.next()) : argmaxOf(this.fused);

@@ -3,6 +3,9 @@ import { expNonPositive } from './exp-table.js';
 import { gumbelQuantile, mixSeeds } from './random.js';
 import type { RowValues, Tensor, TensorBackend } from './tensor-backend.js';
 
+/** Columns per block in probabilityCosineSimilarity (8 rows × 2048 doubles stay in L2 cache). */
+const COSINE_BLOCK = 2048;
+
 class ReferenceTensor implements Tensor {
   disposed = false;
   constructor(
@@ -18,6 +21,8 @@ class ReferenceTensor implements Tensor {
 export class ReferenceBackend implements TensorBackend {
   readonly name = 'reference';
   private live = 0;
+  /** Reused by probabilityCosineSimilarity: one column block of every row's probabilities. */
+  private probabilityScratch = new Float64Array(0);
 
   get liveTensors(): number {
     return this.live;
@@ -117,9 +122,11 @@ export class ReferenceBackend implements TensorBackend {
       const start = r * cols;
       const base = r * kk;
       let filled = 0;
+      // The k-th value once the list is full, kept in a local: most elements stop at this comparison.
+      let kth = Number.NEGATIVE_INFINITY;
       for (let c = 0; c < cols; c++) {
         const x = data[start + c]!;
-        if (filled === kk && !(x > values[base + kk - 1]!)) continue;
+        if (filled === kk && !(x > kth)) continue;
         // Insertion into the descending list; ties keep the lower index first.
         let pos = filled < kk ? filled++ : kk - 1;
         while (pos > 0 && x > values[base + pos - 1]!) {
@@ -129,6 +136,7 @@ export class ReferenceBackend implements TensorBackend {
         }
         values[base + pos] = x;
         indices[base + pos] = c;
+        if (filled === kk) kth = values[base + kk - 1]!;
       }
     }
     return { indices, values };
@@ -174,14 +182,16 @@ export class ReferenceBackend implements TensorBackend {
     const { data, dims } = this.unwrap(logProbs);
     const [rows, cols] = dims;
     const gram = new Float64Array(rows * rows);
-    const p = new Float64Array(rows);
-    // One pass over the vocabulary, accumulating the upper triangle of the Gram matrix.
-    for (let c = 0; c < cols; c++) {
-      for (let r = 0; r < rows; r++) p[r] = expNonPositive(data[r * cols + c]!);
+    const block = Math.min(cols, COSINE_BLOCK);
+    if (this.probabilityScratch.length < rows * block) this.probabilityScratch = new Float64Array(rows * block);
+    const p = this.probabilityScratch;
+    // Column blocks: each row's probabilities once (contiguous), then the upper triangle of the Gram
+    // matrix as row-pair dot products; every entry still sums its terms in column order.
+    for (let from = 0; from < cols; from += block) {
+      const width = Math.min(block, cols - from);
+      for (let r = 0; r < rows; r++) probabilitiesInto(p, r * block, data, r * cols + from, width);
       for (let i = 0; i < rows; i++) {
-        const pi = p[i]!;
-        if (pi === 0) continue;
-        for (let j = i; j < rows; j++) gram[i * rows + j]! += pi * p[j]!;
+        for (let j = i; j < rows; j++) gram[i * rows + j] = addDotProduct(gram[i * rows + j]!, p, i * block, j * block, width);
       }
     }
     const out = new Float32Array(rows * rows);
@@ -216,6 +226,16 @@ export class ReferenceBackend implements TensorBackend {
     if (t.disposed) throw new TypeError('Tensor used after dispose().');
     return t;
   }
+}
+
+function probabilitiesInto(out: Float64Array, at: number, logProbs: Float32Array, from: number, length: number): void {
+  for (let c = 0; c < length; c++) out[at + c] = expNonPositive(logProbs[from + c]!);
+}
+
+/** `sum` plus Σ_c x[a + c]·x[b + c], added in column order. */
+function addDotProduct(sum: number, x: Float64Array, a: number, b: number, length: number): number {
+  for (let c = 0; c < length; c++) sum += x[a + c]! * x[b + c]!;
+  return sum;
 }
 
 /** Index of the row's maximum (the lowest among ties). */

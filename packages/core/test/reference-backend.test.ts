@@ -6,6 +6,7 @@ import {
 import {
   fusionWeights,
 } from '../src/algorithms.js';
+import { expNonPositive } from '../src/exp-table.js';
 
 const backend = new ReferenceBackend();
 const row = (values: number[]) => backend.fromHost(Float32Array.from(values), [1, values.length]);
@@ -80,6 +81,25 @@ describe('ReferenceBackend', () => {
     expect(cos[1]).toBeCloseTo(expected, 6);
     expect(cos[2]).toBeCloseTo(expected, 6);
     expect(cos[0]).toBeCloseTo(1, 6);
+  });
+
+  it('cosine similarity over several column blocks equals the column-order Gram sums exactly', () => {
+    const rows = 3;
+    const cols = 5000; // not a multiple of the block width
+    const logProbs = Float32Array.from({ length: rows * cols }, (_, i) => -Math.abs(Math.sin(i * 0.37)) * 12 - (i % 7));
+    const t = backend.fromHost(logProbs.slice(), [rows, cols]);
+    const cos = backend.probabilityCosineSimilarity(t);
+    backend.dispose(t);
+    const gram = (i: number, j: number) => {
+      let sum = 0;
+      for (let c = 0; c < cols; c++) sum += expNonPositive(logProbs[i * cols + c]!) * expNonPositive(logProbs[j * cols + c]!);
+      return sum;
+    };
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < rows; j++) {
+        expect(cos[i * rows + j]).toBe(Math.fround(gram(i, j) / Math.sqrt(gram(i, i) * gram(j, j))));
+      }
+    }
   });
 
   it('gather, setElements, shiftRows, argmax, logSumExp', () => {

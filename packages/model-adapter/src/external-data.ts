@@ -7,8 +7,27 @@ export interface ExternalDataFile {
 }
 
 const LOCATION = [0x0a, 0x08, ...new TextEncoder().encode('location'), 0x12];
+/** The marker byte searched for natively: 'l', rarer than the 0x0a/0x08 protobuf tags around it. */
+const ANCHOR_OFFSET = 2;
+const MARKER_ANCHOR = LOCATION[ANCHOR_OFFSET]!;
 /** `TensorProto.external_data` (field 13, length-delimited): the tag of each StringStringEntryProto. */
 const ENTRY_TAG = 0x6a;
+
+/**
+ * The next position at or after `from` where the "location" entry's encoding starts, or -1. Graphs with
+ * inline weights run to hundreds of megabytes, so candidates come from the native `indexOf` of one byte
+ * (no per-byte JavaScript) and only those are compared in full; Buffer is not used, to stay browser-safe.
+ */
+function indexOfMarker(bytes: Uint8Array, from: number): number {
+  const last = bytes.length - LOCATION.length;
+  for (let at = bytes.indexOf(MARKER_ANCHOR, from + ANCHOR_OFFSET) - ANCHOR_OFFSET; at >= from && at <= last; ) {
+    let j = 0;
+    while (j < LOCATION.length && bytes[at + j] === LOCATION[j]) j++;
+    if (j === LOCATION.length) return at;
+    at = bytes.indexOf(MARKER_ANCHOR, at + ANCHOR_OFFSET + 1) - ANCHOR_OFFSET;
+  }
+  return -1;
+}
 
 function readVarint(bytes: Uint8Array, at: number): { value: number; next: number } | undefined {
   let value = 0;
@@ -48,8 +67,7 @@ function readEntry(bytes: Uint8Array, decoder: { decode(bytes: Uint8Array): stri
 export function externalDataFiles(model: Uint8Array): ExternalDataFile[] {
   const files = new Map<string, number | undefined>();
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  outer: for (let i = 0; i + LOCATION.length < model.length; i++) {
-    for (let j = 0; j < LOCATION.length; j++) if (model[i + j] !== LOCATION[j]) continue outer;
+  for (let i = indexOfMarker(model, 0); i !== -1 && i + LOCATION.length < model.length; i = indexOfMarker(model, i + 1)) {
     const pathLength = readVarint(model, i + LOCATION.length);
     if (pathLength === undefined || pathLength.value <= 0 || pathLength.next + pathLength.value > model.length) continue;
     let location: string;
