@@ -15,7 +15,7 @@ import { ToyModel } from '../src/testing/index.js';
 
 describe('public types of @reasonflow/core', () => {
   it('config input: every field optional, camelCase or the original snake_case, values typed', () => {
-    expectTypeOf<{}>().toExtend<ReasonFlowConfigInput>();
+    expectTypeOf<Record<never, never>>().toExtend<ReasonFlowConfigInput>();
     expectTypeOf({ numOfThinkers: 4, numOfThoughts: 4 }).toExtend<ReasonFlowConfigInput>();
     expectTypeOf({ num_of_thinkers: 2, topk_thinkers: 1, temperatures: [0.7, 1.3] as [number, number] }).toExtend<ReasonFlowConfigInput>();
     expectTypeOf({ numOfThinkers: '4' }).not.toExtend<ReasonFlowConfigInput>();

@@ -11,7 +11,7 @@ import type { DecoderModel } from '@reasonflow/core';
 import { decoderModelConformance, ToyModel } from '@reasonflow/core/testing';
 import { modelPath } from '@reasonflow/model-tiny';
 import { afterAll, describe, it } from 'vitest';
-import { type LoadedModel, loadModelFolder, type ModelFileSource, OnnxKvCacheOps } from '../src/index.js';
+import { loadModelFolder, type ModelFileSource, OnnxKvCacheOps } from '../src/index.js';
 import { emitterEndpoint, openRemoteModel, serveModel } from '../src/rpc/index.js';
 import { cpuSessionOptions, ort, toyFolder } from './fixtures.js';
 
