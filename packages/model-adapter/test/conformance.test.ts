@@ -3,26 +3,16 @@
  * inputs_embeds pair) with either KV implementation, the toy graph with token ids only, and the
  * model RPC client (a model on the other side of a message port).
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import type { DecoderModel } from '@reasonflow/core';
 import { decoderModelConformance, ToyModel } from '@reasonflow/core/testing';
 import { modelPath } from '@reasonflow/model-tiny';
 import { afterAll, describe, it } from 'vitest';
-import { loadModelFolder, type ModelFileSource, OnnxKvCacheOps } from '../src/index.js';
+import { loadModelFolder, OnnxKvCacheOps } from '../src/index.js';
 import { emitterEndpoint, openRemoteModel, serveModel } from '../src/rpc/index.js';
 import { cpuSessionOptions, ort, toyFolder } from './fixtures.js';
+import { fsSource } from './helpers.js';
 
-function fsSource(folder: string): ModelFileSource {
-  return {
-    description: folder,
-    exists: async (p) => existsSync(join(folder, p)),
-    readText: (p) => readFile(join(folder, p), 'utf8'),
-    readBinary: async (p) => new Uint8Array(await readFile(join(folder, p))),
-  };
-}
 
 /** The embedded model served over a MessageChannel, as a worker would serve it. */
 async function remoteEmbeddedModel(): Promise<{ model: DecoderModel; dispose(): Promise<void> }> {

@@ -3,22 +3,13 @@
  * architectures in the layouts users download, each with torch's reference outputs.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ModelDtype, ModelFileSource } from '../src/index.js';
+import type { ModelDtype } from '../src/index.js';
 
 export const FIXTURE_MODELS = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'models');
 
 /** A folder on disk as a file source (model-adapter does not depend on backend-cuda's nodeFileSource). */
-export function fsSource(folder: string): ModelFileSource {
-  return {
-    description: folder,
-    exists: async (p) => existsSync(join(folder, p)),
-    readText: (p) => readFile(join(folder, p), 'utf8'),
-    readBinary: async (p) => new Uint8Array(await readFile(join(folder, p))),
-  };
-}
 
 export interface ReferenceVariant {
   readonly file: string;

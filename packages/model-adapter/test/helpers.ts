@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { DecoderModel, DecoderSequence } from '@reasonflow/core';
 import { logitsToHost } from '@reasonflow/core';
+import type { ModelFileSource } from '../src/index.js';
 
 /** Logits of every row after feeding each row's whole history at once to a fresh sequence (no cache reuse). */
 export async function recompute(model: DecoderModel, histories: readonly number[][]): Promise<Float32Array> {
@@ -92,4 +96,14 @@ export async function cacheEquivalenceScenario(model: DecoderModel, prompts: num
     await seq.dispose();
   }
   return worst;
+}
+
+/** A model folder on disk as a file source (model-adapter itself has no Node file access). */
+export function fsSource(folder: string): ModelFileSource {
+  return {
+    description: folder,
+    exists: async (p) => existsSync(join(folder, p)),
+    readText: (p) => readFile(join(folder, p), 'utf8'),
+    readBinary: async (p) => new Uint8Array(await readFile(join(folder, p))),
+  };
 }

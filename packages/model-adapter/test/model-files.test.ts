@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { ConfigError, ModelError } from '@reasonflow/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DtypeUnavailableError, loadModelFolder, memoryFileSource, type ModelFileSource } from '../src/index.js';
-import { fixturePath, fsSource } from './fixture-models.js';
+import { fixturePath } from './fixture-models.js';
+import { fsSource } from './helpers.js';
 import { cpuSessionOptions, ort, TOY, toyDecoder, toyFiles, toyWeightBytes } from './fixtures.js';
 
 const load = (source: ModelFileSource, dtype?: string) =>

@@ -2,24 +2,15 @@
  * The embedded tiny Llama (packages/model-tiny): a real transformer export with rotary positions,
  * grouped-query attention and the inputs_embeds pair.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { logitsToHost, ModelError } from '@reasonflow/core';
 import { modelPath } from '@reasonflow/model-tiny';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoadedModel, loadModelFolder, memoryFileSource, type ModelFileSource } from '../src/index.js';
+import { type LoadedModel, loadModelFolder, memoryFileSource } from '../src/index.js';
 import { cpuSessionOptions, ort } from './fixtures.js';
-import { cacheEquivalenceScenario, maxAbsDiff, recompute, step } from './helpers.js';
+import { cacheEquivalenceScenario, fsSource, maxAbsDiff, recompute, step } from './helpers.js';
 
-function fsSource(folder: string): ModelFileSource {
-  return {
-    description: folder,
-    exists: async (p) => existsSync(join(folder, p)),
-    readText: (p) => readFile(join(folder, p), 'utf8'),
-    readBinary: async (p) => new Uint8Array(await readFile(join(folder, p))),
-  };
-}
 
 const folder = modelPath;
 

@@ -8,7 +8,8 @@ import { ReasonFlowEngine } from '@reasonflow/core';
 import { decoderModelConformance } from '@reasonflow/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type LoadedModel, loadModelFolder } from '../src/index.js';
-import { fixturePath, fixtureVariants, fsSource, isGenai, tolerance } from './fixture-models.js';
+import { fixturePath, fixtureVariants, isGenai, tolerance } from './fixture-models.js';
+import { fsSource } from './helpers.js';
 import { cpuSessionOptions, ort } from './fixtures.js';
 
 for (const { folder, dtype, variant, reference } of fixtureVariants()) {

@@ -7,7 +7,8 @@ import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import { ReasonFlowEngine } from '@reasonflow/core';
 import { describe, expect, it } from 'vitest';
 import { loadModelFolder, type ModelDtype } from '../src/index.js';
-import { FIXTURE_MODELS, type FixtureFolder, fixturePath, fsSource, reference } from './fixture-models.js';
+import { FIXTURE_MODELS, type FixtureFolder, fixturePath, reference } from './fixture-models.js';
+import { fsSource } from './helpers.js';
 import { cpuSessionOptions, ort } from './fixtures.js';
 
 const MAX_NEW = 12;
