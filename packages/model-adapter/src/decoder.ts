@@ -572,8 +572,8 @@ export class OnnxDecoderSequence implements DecoderSequence {
 }
 
 /**
- * Copies the last position of `logits` (`[rows, seq, vocab]`, or `[rows, vocab]`) into a fresh
- * float32 array. float16 logits: only those `rows × vocab` values are converted (a table lookup
+ * The last position of `logits` (`[rows, seq, vocab]`, or `[rows, vocab]`) as a `[rows, vocab]`
+ * float32 array: the runtime's own buffer when it already has that shape, else a copy. float16 logits: only those `rows × vocab` values are converted (a table lookup
  * each), never the whole `[rows, seq, vocab]` tensor.
  */
 function lastPositionLogits(logits: OrtTensor, rows: number, file: string, vocab: number): Float32Array {
@@ -584,10 +584,13 @@ function lastPositionLogits(logits: OrtTensor, rows: number, file: string, vocab
     throw new ModelError(`${file}: "logits" has shape [${dims.join(', ')}], expected [${rows}, seq, ${vocab}]`);
   }
   const data = logits.data;
-  const out = new Float32Array(rows * vocab);
   if (logits.type !== 'float32' && logits.type !== 'float16') {
     throw new ModelError(`${file}: "logits" is ${logits.type}, expected float32 or float16`);
   }
+  // A decode step's float32 output already is `[rows, vocab]`: hand the runtime's buffer over as it is
+  // (it is JS-owned and disposing the tensor does not free it), so no vocabulary-sized copy per step.
+  if (seq === 1 && data instanceof Float32Array && data.length === rows * vocab) return data;
+  const out = new Float32Array(rows * vocab);
   // float16 data is raw bits (Uint16Array) unless the platform has Float16Array, which `set` converts natively.
   const values = data as Float32Array | Uint16Array;
   for (let r = 0; r < rows; r++) {
