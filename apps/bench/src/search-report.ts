@@ -1,6 +1,6 @@
 /** The search benchmark's page and chart, rendered from its results JSON only. */
 import type { ChartPalette, ChartStrategy } from './chart.js';
-import type { SearchBenchResults, SearchCell, SearchStrategyResult } from './search.js';
+import type { Paired, SearchBenchResults, SearchCell, SearchStrategyResult } from './search.js';
 import type { SearchKind } from './search-lineup.js';
 import { signTestP } from './stats.js';
 
@@ -60,6 +60,47 @@ function table(strategies: readonly SearchStrategyResult[], key: string): string
   return lines;
 }
 
+/**
+ * One strategy's cells pooled over splits: accuracy and compute weighted by runs, paired counts summed
+ * (each split's pairs are against its own greedy and SC@N runs, so the sums stay paired).
+ */
+export function poolCells(cells: readonly SearchCell[], scCells: readonly (SearchCell | undefined)[]): SearchCell {
+  const runs = cells.reduce((sum, c) => sum + c.problems, 0);
+  const weighted = (pick: (c: SearchCell) => number) => cells.reduce((sum, c) => sum + pick(c) * c.problems, 0) / runs;
+  const sum = (pick: (c: SearchCell) => Paired | undefined): Paired | undefined => {
+    const parts = cells.map(pick);
+    if (parts.some((p) => p === undefined)) return undefined;
+    return parts.reduce<Paired>((acc, p) => ({ gained: acc.gained + p!.gained, lost: acc.lost + p!.lost }), { gained: 0, lost: 0 });
+  };
+  const scRows = scCells.every((c) => c !== undefined) ? scCells.reduce((acc, c) => acc + c!.rowsPerProblem * c!.problems, 0) : undefined;
+  const vsGreedy = sum((c) => c.vsGreedy);
+  const vsSC = sum((c) => c.vsSC);
+  return {
+    accuracy: weighted((c) => c.accuracy),
+    seedAccuracies: [],
+    rowsPerProblem: weighted((c) => c.rowsPerProblem),
+    activeRowsPerProblem: weighted((c) => c.activeRowsPerProblem),
+    scorerCallsPerProblem: weighted((c) => c.scorerCallsPerProblem),
+    problems: runs,
+    ...(cells.every((c) => c.computeVsSC !== undefined) && scRows ? { computeVsSC: (weighted((c) => c.rowsPerProblem) * runs) / scRows } : {}),
+    ...(vsGreedy ? { vsGreedy } : {}),
+    ...(vsSC ? { vsSC } : {}),
+  };
+}
+
+/** Strategies at `n` (and greedy) pooled over the splits where all of them ran; undefined when that is one split. */
+export function pooledAt(strategies: readonly SearchStrategyResult[], n: number): { keys: string[]; strategies: SearchStrategyResult[] } | undefined {
+  const atN = strategies.filter((s) => s.kind === 'greedy' || s.n === n);
+  const sc = atN.find((s) => s.kind === 'self-consistency');
+  if (!sc) return undefined;
+  const keys = Object.keys(sc.cells);
+  if (keys.length < 2) return undefined;
+  const pooled = atN
+    .filter((s) => keys.every((k) => s.cells[k]))
+    .map((s) => ({ ...s, cells: { pooled: poolCells(keys.map((k) => s.cells[k]!), keys.map((k) => (s === sc ? undefined : sc.cells[k]))) } }));
+  return { keys, strategies: pooled };
+}
+
 export function renderSearchReport(results: SearchBenchResults, chartFile: string): string {
   const out: string[] = [];
   const { settings } = results;
@@ -86,6 +127,22 @@ export function renderSearchReport(results: SearchBenchResults, chartFile: strin
     `![accuracy vs compute](${chartFile})`,
     '',
   );
+  for (const n of results.settings.ns) {
+    const pooled = pooledAt(results.strategies, n);
+    if (!pooled) continue;
+    const runs = pooled.strategies.find((s) => s.kind === 'self-consistency')?.cells.pooled?.problems ?? 0;
+    out.push(
+      `## Pooled over every split at N = ${n} (${runs} problem × seed runs)`,
+      '',
+      `Splits: ${pooled.keys.join(', ')}. Accuracy and compute are weighted by runs; the paired counts are summed over splits`,
+      '(each against greedy and SC@N on the same problem and seed), so the sign test is the pooled paired test.',
+      '',
+    );
+    const sc = pooled.strategies.filter((s) => s.kind === 'self-consistency');
+    const greedy = pooled.strategies.filter((s) => s.kind === 'greedy');
+    out.push('### verifier-free', '', ...table([...greedy, ...pooled.strategies.filter((s) => s.family === 'verifier-free')], 'pooled'), '');
+    out.push('### verifier-guided', '', ...table([...greedy, ...sc, ...pooled.strategies.filter((s) => s.family === 'verifier-guided')], 'pooled'), '');
+  }
   const keys = results.plans.map((p) => `${p.family}/${p.split}`);
   for (const [i, key] of keys.entries()) {
     const plan = results.plans[i]!;

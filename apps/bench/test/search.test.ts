@@ -1,9 +1,9 @@
 import { checkAnswer, modelPath } from '@reasonflow/model-tiny';
 import { describe, expect, it } from 'vitest';
 import { renderAccuracyChart } from '../src/chart.js';
-import { runSearchBench } from '../src/search.js';
+import { runSearchBench, type SearchCell } from '../src/search.js';
 import { SEARCH_KINDS } from '../src/search-lineup.js';
-import { chartStrategies, renderSearchReport, SEARCH_PALETTE } from '../src/search-report.js';
+import { chartStrategies, poolCells, renderSearchReport, SEARCH_PALETTE } from '../src/search-report.js';
 import type { SearchRecord } from '../src/search-shard.js';
 
 const withoutTimes = (records: readonly SearchRecord[]) => records.map((r) => ({ ...r, runs: r.runs.map(({ ms: _ms, ...rest }) => rest) }));
@@ -88,5 +88,40 @@ describe('search benchmark, quick mode', () => {
       log: () => {},
     });
     expect(withoutTimes(sharded)).toEqual(withoutTimes(records.slice(0, 2)));
+  });
+});
+
+describe('pooling over splits', () => {
+  const cell = (accuracy: number, problems: number, rows: number, scRatio: number, g: [number, number], c: [number, number]): SearchCell => ({
+    accuracy,
+    seedAccuracies: [accuracy],
+    rowsPerProblem: rows,
+    activeRowsPerProblem: rows,
+    scorerCallsPerProblem: 0,
+    problems,
+    computeVsSC: scRatio,
+    vsGreedy: { gained: g[0], lost: g[1] },
+    vsSC: { gained: c[0], lost: c[1] },
+  });
+  const sc = (rows: number, problems: number): SearchCell => {
+    const { computeVsSC: _none, vsSC: _self, ...rest } = cell(0.5, problems, rows, 1, [0, 0], [0, 0]);
+    return rest;
+  };
+
+  it('weights accuracy and compute by runs and sums the paired counts', () => {
+    const pooled = poolCells([cell(0.8, 600, 700, 0.7, [30, 4], [9, 3]), cell(1, 200, 100, 0.5, [2, 1], [0, 2])], [sc(1000, 600), sc(200, 200)]);
+    expect(pooled.problems).toBe(800);
+    expect(pooled.accuracy).toBeCloseTo((0.8 * 600 + 200) / 800, 12);
+    expect(pooled.rowsPerProblem).toBeCloseTo((700 * 600 + 100 * 200) / 800, 12);
+    expect(pooled.computeVsSC).toBeCloseTo((700 * 600 + 100 * 200) / (1000 * 600 + 200 * 200), 12);
+    expect(pooled.vsGreedy).toEqual({ gained: 32, lost: 5 });
+    expect(pooled.vsSC).toEqual({ gained: 9, lost: 5 });
+  });
+
+  it('leaves a comparison out when one split lacks it', () => {
+    const { vsSC: _dropped, ...withoutSC } = cell(1, 10, 10, 1, [1, 0], [0, 0]);
+    const pooled = poolCells([cell(0.5, 10, 10, 1, [1, 1], [1, 1]), withoutSC], [sc(10, 10), sc(10, 10)]);
+    expect(pooled.vsSC).toBeUndefined();
+    expect(pooled.vsGreedy).toEqual({ gained: 2, lost: 1 });
   });
 });
