@@ -71,8 +71,10 @@ try {
   if (values.render) {
     await render(JSON.parse(await readFile(jsonPath, 'utf8')) as SearchBenchResults);
   } else {
-    const { results } = await runSearchBench({ mode, settings, modelPath, log: (line) => console.error(`[bench] ${line}`) });
+    const { results, records } = await runSearchBench({ mode, settings, modelPath, log: (line) => console.error(`[bench] ${line}`) });
     await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+    // Per-run records (one line), so later runs with other seeds can be pooled with this one.
+    await writeFile(join(outDir, `${stem}.records.json`), `${JSON.stringify(records)}\n`);
     await render(results);
     console.error(`[bench] wrote ${jsonPath}, ${svgPath}, ${markdownPath} in ${results.durationSeconds.toFixed(0)} s`);
   }
