@@ -45,4 +45,10 @@ export {
   type PathGenerationStats,
   type PathSearchOptions,
 } from './path-search.js';
+export {
+  type PathStrategyOptions,
+  type PathStrategyResult,
+  type PathStrategyStats,
+  searchOverPaths,
+} from './strategies/over-paths.js';
 export { isCertified, topKColumns, type TopKColumns } from './top-k-distribution.js';

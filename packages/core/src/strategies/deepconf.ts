@@ -2,17 +2,18 @@ import type { Tensor } from '../tensor-backend.js';
 import { meanOf, percentile } from './confidence.js';
 import { mostLikelyWith } from './sampled-traces.js';
 import { type SearchRun, samplingOf, TokenChooser, Trace } from './search-run.js';
+import type { TraceContext } from './trace-context.js';
 import { StepBoundary } from './step-boundary.js';
 import type { DeepConfStrategy, SearchCandidate, SearchResult } from './types.js';
 import { weightedVote } from './voting.js';
 
-const DEFAULT_CONFIDENCE_TOP_K = 20;
+export const DEFAULT_CONFIDENCE_TOP_K = 20;
 const DEFAULT_WINDOW_TOKENS = 16;
 const DEFAULT_KEEP_PERCENT = 90;
 const DEFAULT_CONSENSUS = 0.95;
 
 /** A trace's windows: each completed step (or sliding window) gives a mean token confidence. */
-class WindowedTrace {
+export class WindowedTrace {
   readonly trace = new Trace();
   /** Lowest window confidence so far (+∞ before the first window). */
   lowest = Number.POSITIVE_INFINITY;
@@ -60,12 +61,7 @@ export async function runDeepConf(run: SearchRun, strategy: DeepConfStrategy): P
   const { batch, rows } = run;
   const vocab = batch.vocab;
   const k = Math.min(strategy.confidenceTopK ?? DEFAULT_CONFIDENCE_TOP_K, vocab);
-  const boundary = strategy.stepDelimiter !== undefined ? new StepBoundary(strategy.stepDelimiter, run.options.decode) : undefined;
-  const windowTokens = strategy.windowTokens ?? DEFAULT_WINDOW_TOKENS;
-  const budget = strategy.budget ?? rows * (run.promptIds.length + 2 * run.maxNewTokens);
-  const warmupTraces = strategy.warmupTraces ?? rows;
-  const keepPercent = strategy.keepPercent ?? DEFAULT_KEEP_PERCENT;
-  const consensus = strategy.consensus ?? DEFAULT_CONSENSUS;
+  const { boundary, windowTokens, budget } = deepConfSettings(strategy, run, rows, run.promptIds.length, run.maxNewTokens);
   const chooser = new TokenChooser(vocab, samplingOf(strategy), run.seed);
   const done: { trace: Trace; lowest: number; warmup: boolean }[] = [];
   let threshold: number | undefined;
@@ -112,36 +108,79 @@ export async function runDeepConf(run: SearchRun, strategy: DeepConfStrategy): P
         logits = await run.feed(tokens, live);
       }
       waves++;
-      for (const t of traces) if (t.trace.tokenIds.length > 0) done.push({ trace: t.trace, lowest: t.lowest, warmup });
-      if (warmup && stopReason === undefined) {
-        const lowest = done.filter((d) => d.warmup && completed(d.trace)).map((d) => d.lowest);
-        if (done.filter((d) => d.warmup).length >= warmupTraces && lowest.length > 0) threshold = percentile(lowest, 100 - keepPercent);
-      }
-      run.options.onIteration?.({
-        kind: 'wave',
-        wave: waves - 1,
-        warmup,
-        threshold: warmup ? undefined : threshold,
-        traces: traces.map((t, row) => ({ row, lowestConfidence: t.lowest, finish: t.trace.finish ?? 'aborted', answer: run.answerOf(t.trace.tokenIds) })),
-      });
-      if (stopReason === undefined && threshold !== undefined && consensus < 1) {
-        const { share, answer } = weightedVote(votes(run, done, threshold));
-        if (answer !== null && share >= consensus) stopReason = 'consensus';
-      }
+      const ended = endWave(run, strategy, rows, done, traces, warmup, threshold, waves - 1, stopReason);
+      threshold = ended.threshold;
+      stopReason = ended.stopReason;
     }
   } finally {
     await run.dispose();
   }
+  return run.finish(...deepConfChoice(run, done, threshold, stopReason), {
+    rounds: waves,
+    tracesStopped: stopped,
+    ...(threshold !== undefined ? { threshold } : {}),
+  });
+}
+
+/** A DeepConf strategy's window, budget and boundary (the budget's default: rows × (prompt + 2 × maxNewTokens)). */
+export function deepConfSettings(strategy: DeepConfStrategy, run: TraceContext, rows: number, promptLength: number, maxNewTokens: number) {
+  return {
+    boundary: strategy.stepDelimiter !== undefined ? new StepBoundary(strategy.stepDelimiter, run.options.decode) : undefined,
+    windowTokens: strategy.windowTokens ?? DEFAULT_WINDOW_TOKENS,
+    budget: strategy.budget ?? rows * (promptLength + 2 * maxNewTokens),
+  };
+}
+
+/**
+ * The end of a wave: its traces join `done`, the warm-up sets the threshold, the wave is reported,
+ * and (after the warm-up) a consensus ends the run.
+ */
+export function endWave(
+  run: TraceContext,
+  strategy: DeepConfStrategy,
+  rows: number,
+  done: { trace: Trace; lowest: number; warmup: boolean }[],
+  traces: readonly WindowedTrace[],
+  warmup: boolean,
+  threshold: number | undefined,
+  wave: number,
+  stopReason: SearchResult['stopReason'] | undefined,
+): { threshold: number | undefined; stopReason: SearchResult['stopReason'] | undefined } {
+  const warmupTraces = strategy.warmupTraces ?? rows;
+  const keepPercent = strategy.keepPercent ?? DEFAULT_KEEP_PERCENT;
+  const consensus = strategy.consensus ?? DEFAULT_CONSENSUS;
+  for (const t of traces) if (t.trace.tokenIds.length > 0) done.push({ trace: t.trace, lowest: t.lowest, warmup });
+  if (warmup && stopReason === undefined) {
+    const lowest = done.filter((d) => d.warmup && completed(d.trace)).map((d) => d.lowest);
+    if (done.filter((d) => d.warmup).length >= warmupTraces && lowest.length > 0) threshold = percentile(lowest, 100 - keepPercent);
+  }
+  run.options.onIteration?.({
+    kind: 'wave',
+    wave,
+    warmup,
+    threshold: warmup ? undefined : threshold,
+    traces: traces.map((t, row) => ({ row, lowestConfidence: t.lowest, finish: t.trace.finish ?? 'aborted', answer: run.answerOf(t.trace.tokenIds) })),
+  });
+  if (stopReason === undefined && threshold !== undefined && consensus < 1) {
+    const { share, answer } = weightedVote(votes(run, done, threshold));
+    if (answer !== null && share >= consensus) stopReason = 'consensus';
+  }
+  return { threshold, stopReason };
+}
+
+/** The confidence-weighted vote over every trace: the answer, its most likely voting trace, the candidates and the stop reason. */
+export function deepConfChoice(
+  run: TraceContext,
+  done: readonly { trace: Trace; lowest: number }[],
+  threshold: number | undefined,
+  stopReason: SearchResult['stopReason'] | undefined,
+): [readonly number[], string | null, SearchCandidate[], SearchResult['stopReason']] {
   const weights = votes(run, done, threshold);
   const candidates: SearchCandidate[] = done.map((d, i) => run.candidate(d.trace, weights[i]!.weight, { lowestScore: d.lowest }));
   const { answer } = weightedVote(candidates);
   const pool = candidates.filter((c) => c.weight > 0);
   const chosen = pool.length > 0 ? mostLikelyWith(pool, answer) : undefined;
-  return run.finish(chosen?.tokenIds ?? [], answer, candidates, stopReason ?? 'budget', {
-    rounds: waves,
-    tracesStopped: stopped,
-    ...(threshold !== undefined ? { threshold } : {}),
-  });
+  return [chosen?.tokenIds ?? [], answer, candidates, stopReason ?? 'budget'];
 }
 
 /** A trace that ended by itself (EOS or length), not stopped, cut or aborted. */
@@ -150,7 +189,7 @@ function completed(trace: Trace): boolean {
 }
 
 /** Vote weights: a completed trace's lowest-window confidence, 0 below the threshold or when it did not complete. */
-function votes(run: SearchRun, done: readonly { trace: Trace; lowest: number }[], threshold: number | undefined) {
+function votes(run: TraceContext, done: readonly { trace: Trace; lowest: number }[], threshold: number | undefined) {
   return done.map((d) => ({
     answer: run.answerOf(d.trace.tokenIds),
     weight: completed(d.trace) && (threshold === undefined || d.lowest >= threshold) && Number.isFinite(d.lowest) ? d.lowest : 0,

@@ -4,19 +4,20 @@ import { meanOf } from './confidence.js';
 import { softmaxWeights, systematicResample } from './resampling.js';
 import { mostLikelyWith, stopOf } from './sampled-traces.js';
 import { type SearchRun, samplingOf, TokenChooser, Trace } from './search-run.js';
+import type { TraceContext } from './trace-context.js';
 import { StepBoundary } from './step-boundary.js';
 import type { GuidedSearchStrategy, SearchCandidate, SearchResult, StepScorer } from './types.js';
 import { weightedVote } from './voting.js';
 
 /** Resampling weights of the verifier-free scorer are sharper: mean log-probabilities differ by little. */
 const VERIFIER_FREE_WEIGHT_TEMPERATURE = 0.2;
-const RESAMPLING_STREAM = 0x5e5a3b1;
-const DEFAULT_MAX_RETRIES = 4;
+export const RESAMPLING_STREAM = 0x5e5a3b1;
+export const DEFAULT_MAX_RETRIES = 4;
 
 /** The built-in verifier-free step score: the step's mean token log-probability under the model. */
 export const meanLogProbStepScorer: StepScorer = (step) => meanOf(step.stepLogProbs);
 
-interface Particle {
+export interface Particle {
   trace: Trace;
   /** Index in trace.tokenIds where the current step starts. */
   stepStart: number;
@@ -29,9 +30,9 @@ interface Particle {
 }
 
 /** A particle's copy after resampling: its weight since the resampling starts afresh. */
-const copyParticle = (p: Particle): Particle => ({ trace: p.trace.copy(), stepStart: p.stepStart, sinceResample: 0, completed: false, lowest: p.lowest });
+export const copyParticle = (p: Particle): Particle => ({ trace: p.trace.copy(), stepStart: p.stepStart, sinceResample: 0, completed: false, lowest: p.lowest });
 
-const fresh = (trace: Trace): Particle => ({ trace, stepStart: 0, sinceResample: 0, completed: false, lowest: Number.POSITIVE_INFINITY });
+export const fresh = (trace: Trace): Particle => ({ trace, stepStart: 0, sinceResample: 0, completed: false, lowest: Number.POSITIVE_INFINITY });
 
 /**
  * Guided search (particle filtering, Puri et al. 2025): each row is a particle that samples a token
@@ -48,9 +49,7 @@ const fresh = (trace: Trace): Particle => ({ trace, stepStart: 0, sinceResample:
  * rolled-back positions count in rowsComputed.
  */
 export async function runGuidedSearch(run: SearchRun, strategy: GuidedSearchStrategy): Promise<SearchResult> {
-  const scorer = strategy.scoreStep === 'verifier-free' ? meanLogProbStepScorer : strategy.scoreStep;
-  const tau = strategy.weightTemperature ?? (strategy.scoreStep === 'verifier-free' ? VERIFIER_FREE_WEIGHT_TEMPERATURE : 1);
-  const boundary = new StepBoundary(strategy.stepDelimiter, run.options.decode);
+  const { scorer, tau, boundary } = guidedSettings(strategy, run.options.decode);
   const chooser = new TokenChooser(run.batch.vocab, samplingOf(strategy), run.seed);
   const resampler = new SeededRandom(mixSeeds(run.seed, RESAMPLING_STREAM));
   const rows = run.rows;
@@ -102,15 +101,7 @@ export async function runGuidedSearch(run: SearchRun, strategy: GuidedSearchStra
       }
       let feed = tokens;
       if (live.every((p) => p.completed)) {
-        const liveRows = particles.flatMap((p, r) => (p ? [r] : []));
-        const weights = softmaxWeights(liveRows.map((r) => particles[r]!.sinceResample), tau)!;
-        const parents = systematicResample(weights, rows, resampler.next());
-        const sources = Int32Array.from(parents, (i) => liveRows[i]!);
-        const byRow = new Array<number>(rows).fill(0);
-        liveRows.forEach((r, i) => {
-          byRow[r] = weights[i]!;
-        });
-        run.options.onIteration?.({ kind: 'resample', round: rounds, weights: byRow, ancestors: Array.from(sources), scored, finished: finished.length });
+        const sources = resampleRows(run, particles, tau, resampler.next(), rounds, scored, finished.length);
         scored = [];
         rounds++;
         particles = Array.from(sources, (source) => copyParticle(particles[source]!));
@@ -124,12 +115,54 @@ export async function runGuidedSearch(run: SearchRun, strategy: GuidedSearchStra
   } finally {
     await run.dispose();
   }
-  const weights = finished.length > 0 ? softmaxWeights(finished.map((f) => f.lowest), tau)! : [];
-  const candidates: SearchCandidate[] = finished.map((f, i) => run.candidate(f.trace, weights[i]!, { lowestScore: f.lowest }));
-  if (candidates.length === 0) return run.finish([], null, [], stopReason, { rounds, retries });
-  const { answer } = weightedVote(candidates);
-  const chosen = mostLikelyWith(candidates, answer);
+  const choice = guidedChoice(run, finished, tau);
+  if (!choice) return run.finish([], null, [], stopReason, { rounds, retries });
+  const { candidates, answer, chosen } = choice;
   return run.finish(chosen.tokenIds, answer, candidates, stopReason === 'aborted' ? 'aborted' : stopOf(chosen), { rounds, retries });
+}
+
+/** The scorer, the resampling temperature and the step boundary of a guided-search strategy. */
+export function guidedSettings(strategy: GuidedSearchStrategy, decode: ((ids: readonly number[]) => string) | undefined) {
+  return {
+    scorer: strategy.scoreStep === 'verifier-free' ? meanLogProbStepScorer : strategy.scoreStep,
+    tau: strategy.weightTemperature ?? (strategy.scoreStep === 'verifier-free' ? VERIFIER_FREE_WEIGHT_TEMPERATURE : 1),
+    boundary: new StepBoundary(strategy.stepDelimiter, decode),
+  };
+}
+
+/**
+ * One systematic resampling of every row from the live particles by softmax(score since the last
+ * resampling / τ), reported as a 'resample' event. @returns for each row, the row of the particle it continues
+ */
+export function resampleRows(
+  run: TraceContext,
+  particles: readonly (Particle | undefined)[],
+  tau: number,
+  u: number,
+  round: number,
+  scored: readonly { row: number; stepText: string; score: number }[],
+  finished: number,
+): Int32Array {
+  const rows = particles.length;
+  const liveRows = particles.flatMap((p, r) => (p ? [r] : []));
+  const weights = softmaxWeights(liveRows.map((r) => particles[r]!.sinceResample), tau)!;
+  const parents = systematicResample(weights, rows, u);
+  const sources = Int32Array.from(parents, (i) => liveRows[i]!);
+  const byRow = new Array<number>(rows).fill(0);
+  liveRows.forEach((r, i) => {
+    byRow[r] = weights[i]!;
+  });
+  run.options.onIteration?.({ kind: 'resample', round, weights: byRow, ancestors: Array.from(sources), scored, finished });
+  return sources;
+}
+
+/** The final vote over finished particles, weighted by softmax(lowest step score / τ); undefined when none finished. */
+export function guidedChoice(run: TraceContext, finished: readonly { trace: Trace; lowest: number }[], tau: number) {
+  if (finished.length === 0) return undefined;
+  const weights = softmaxWeights(finished.map((f) => f.lowest), tau)!;
+  const candidates: SearchCandidate[] = finished.map((f, i) => run.candidate(f.trace, weights[i]!, { lowestScore: f.lowest }));
+  const { answer } = weightedVote(candidates);
+  return { candidates, answer, chosen: mostLikelyWith(candidates, answer) };
 }
 
 /** A row without a particle: never chosen for. */
@@ -140,8 +173,8 @@ const DEAD = (() => {
 })();
 
 /** Scores every step that the newest token completed (in parallel; scorers may be async). */
-async function scoreCompletedSteps(
-  run: SearchRun,
+export async function scoreCompletedSteps(
+  run: TraceContext,
   particles: readonly (Particle | undefined)[],
   boundary: StepBoundary,
   scorer: StepScorer,

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { type SearchRun, samplingOf, TokenChooser, Trace } from './search-run.js';
+import type { TraceContext } from './trace-context.js';
 import type { BestOfNStrategy, GreedyStrategy, SamplingStrategy, SearchCandidate, SearchResult, SelfConsistencyStrategy } from './types.js';
 import { weightedVote } from './voting.js';
 
@@ -45,16 +46,7 @@ export async function runSingle(run: SearchRun, strategy: GreedyStrategy | Sampl
 export async function runBestOfN(run: SearchRun, strategy: BestOfNStrategy): Promise<SearchResult> {
   try {
     const { traces, aborted } = await runTraces(run, new TokenChooser(run.batch.vocab, samplingOf(strategy), run.seed));
-    const candidates: SearchCandidate[] = [];
-    for (const trace of traces) {
-      const text = run.text(trace.tokenIds) ?? '';
-      const score = strategy.scorer
-        ? await run.score(() => strategy.scorer!({ tokenIds: trace.tokenIds, text, logProbs: trace.logProbs }))
-        : trace.meanLogProb;
-      candidates.push(run.candidate(trace, score));
-    }
-    const best = bestIndex(candidates.map((c) => c.weight));
-    const chosen = candidates[best]!;
+    const { candidates, chosen } = await chooseBestOfN(run, traces, strategy);
     return await run.finish(chosen.tokenIds, chosen.answer, candidates, aborted ? 'aborted' : stopOf(chosen));
   } finally {
     await run.dispose();
@@ -66,17 +58,42 @@ export async function runSelfConsistency(run: SearchRun, strategy: SelfConsisten
   requireAnswers(run);
   try {
     const { traces, aborted } = await runTraces(run, new TokenChooser(run.batch.vocab, samplingOf(strategy), run.seed));
-    const candidates = traces.map((t) => run.candidate(t, 1));
-    const { answer } = weightedVote(candidates);
-    const chosen = mostLikelyWith(candidates, answer);
+    const { candidates, answer, chosen } = voteSelfConsistency(run, traces);
     return await run.finish(chosen.tokenIds, answer, candidates, aborted ? 'aborted' : stopOf(chosen));
   } finally {
     await run.dispose();
   }
 }
 
+/** Best-of-N's choice: every trace scored (mean log-probability or the caller's scorer), the best first among ties. */
+export async function chooseBestOfN(
+  run: TraceContext,
+  traces: readonly Trace[],
+  strategy: BestOfNStrategy,
+): Promise<{ candidates: SearchCandidate[]; chosen: SearchCandidate }> {
+  const candidates: SearchCandidate[] = [];
+  for (const trace of traces) {
+    const text = run.text(trace.tokenIds) ?? '';
+    const score = strategy.scorer
+      ? await run.score(() => strategy.scorer!({ tokenIds: trace.tokenIds, text, logProbs: trace.logProbs }))
+      : trace.meanLogProb;
+    candidates.push(run.candidate(trace, score));
+  }
+  return { candidates, chosen: candidates[bestIndex(candidates.map((c) => c.weight))]! };
+}
+
+/** Self-consistency's choice: one vote per trace, the majority answer with its most likely trace. */
+export function voteSelfConsistency(
+  run: TraceContext,
+  traces: readonly Trace[],
+): { candidates: SearchCandidate[]; answer: string | null; chosen: SearchCandidate } {
+  const candidates = traces.map((t) => run.candidate(t, 1));
+  const { answer } = weightedVote(candidates);
+  return { candidates, answer, chosen: mostLikelyWith(candidates, answer) };
+}
+
 /** Voting strategies need answers: extractAnswer and the decode it reads. */
-export function requireAnswers(run: SearchRun): void {
+export function requireAnswers(run: TraceContext): void {
   if (!run.options.extractAnswer) throw new ConfigError('extractAnswer', undefined, `a function (text) => answer | null for the ${run.kind} strategy`);
   if (!run.options.decode) throw new ConfigError('decode', undefined, `a decode function for the ${run.kind} strategy (extractAnswer reads text)`);
 }

@@ -7,9 +7,9 @@ import { ReferenceBackend } from '../reference-backend.js';
 import { RowBatch } from '../row-batch.js';
 import { argmaxOf, sampleFromScores } from '../sampling.js';
 import type { Tensor } from '../tensor-backend.js';
-import { meanOf, tokenConfidence } from './confidence.js';
+import { tokenConfidence } from './confidence.js';
+import { Trace, TraceContext } from './trace-context.js';
 import type {
-  CandidateFinish,
   SamplingSettings,
   SearchCandidate,
   SearchEngineOptions,
@@ -24,31 +24,6 @@ export const DEFAULT_MAX_NEW_TOKENS = 128;
 export const DEFAULT_SEED = 3407;
 /** The particle-filtering paper's sampling temperature, used by every sampled strategy by default. */
 export const DEFAULT_TEMPERATURE = 0.8;
-
-/** One row's trace: the tokens it took, the model's log-probability of each, and (when asked) each token's confidence. */
-export class Trace {
-  readonly tokenIds: number[] = [];
-  readonly logProbs: number[] = [];
-  readonly confidences: number[] = [];
-  finish: CandidateFinish | undefined;
-
-  get live(): boolean {
-    return this.finish === undefined;
-  }
-
-  copy(): Trace {
-    const t = new Trace();
-    t.tokenIds.push(...this.tokenIds);
-    t.logProbs.push(...this.logProbs);
-    t.confidences.push(...this.confidences);
-    t.finish = this.finish;
-    return t;
-  }
-
-  get meanLogProb(): number {
-    return meanOf(this.logProbs);
-  }
-}
 
 /** Picks a row's next token from its log-probabilities: the argmax, or a seeded sample after the processors. */
 export class TokenChooser {
@@ -80,7 +55,10 @@ export function samplingOf(s: SamplingSettings): SamplingOptions {
  * One strategy run over a RowBatch: checks the prompt and the memory, feeds the prompt, chooses every
  * live row's token per step, and assembles the result with the shared stats.
  */
-export class SearchRun {
+// Re-exported: the strategy modules import Trace from here.
+export { Trace };
+
+export class SearchRun extends TraceContext {
   readonly batch: RowBatch;
   readonly maxNewTokens: number;
   readonly seed: number;
@@ -89,17 +67,16 @@ export class SearchRun {
   private readonly started = performance.now();
   private activePositions = 0;
   private steps = 0;
-  private scorerCount = 0;
-  private scorerTime = 0;
 
   constructor(
-    readonly kind: StrategyKind,
+    kind: StrategyKind,
     readonly model: DecoderModel,
     readonly promptIds: readonly number[],
     readonly rows: number,
-    readonly options: SearchOptions,
+    options: SearchOptions,
     engine: SearchEngineOptions,
   ) {
+    super(kind, options);
     const { vocabSize, maxSequenceLength } = model.info;
     if (!Array.isArray(promptIds) || promptIds.length === 0) throw new ConfigError('promptIds', promptIds, 'a non-empty array of token ids');
     for (const id of promptIds) {
@@ -164,39 +141,6 @@ export class SearchRun {
     this.steps++;
     this.activePositions += liveRows;
     return this.batch.forwardTokens(tokens);
-  }
-
-  /** Calls a user scorer, counting its calls and time apart from the model's. */
-  async score<T>(work: () => T | Promise<T>): Promise<T> {
-    const start = performance.now();
-    try {
-      return await work();
-    } finally {
-      this.scorerCount++;
-      this.scorerTime += performance.now() - start;
-    }
-  }
-
-  text(ids: readonly number[]): string | undefined {
-    return this.options.decode ? (ids.length === 0 ? '' : this.options.decode(ids)) : undefined;
-  }
-
-  answerOf(ids: readonly number[]): string | null {
-    const text = this.text(ids);
-    return text !== undefined && this.options.extractAnswer ? this.options.extractAnswer(text) : null;
-  }
-
-  candidate(trace: Trace, weight: number, extra: { lowestScore?: number } = {}): SearchCandidate {
-    const text = this.text(trace.tokenIds);
-    return {
-      tokenIds: [...trace.tokenIds],
-      ...(text !== undefined ? { text } : {}),
-      answer: this.answerOf(trace.tokenIds),
-      weight,
-      meanLogProb: trace.meanLogProb,
-      finish: trace.finish ?? 'aborted',
-      ...extra,
-    };
   }
 
   /** Releases the batch; builds the result (replaying the chosen tokens to onToken unless `streamed`). */
