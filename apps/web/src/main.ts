@@ -1,5 +1,5 @@
 import { DEFAULT_CONFIG, type IterationReport, ReasonFlow, type ReasonFlowConfig, type ReasonFlowConfigInput, type SearchOutput, type ThoughtsResult } from 'reasonflow';
-import { clearModelCache, filesByRelativePath, loadModelInWorker, type WorkerWebLoadedModel } from 'reasonflow/browser';
+import { clearModelCache, filesByRelativePath, loadModelInWorker } from 'reasonflow/browser';
 import type { DemoHandle, DemoResources, DemoState, DeviceChoice, LoadInfo, RunResult, SearchRunInfo } from './demo-handle.js';
 import { PathChart } from './path-chart.js';
 import { SearchView } from './search-view.js';
@@ -155,7 +155,6 @@ function readConfig(): ReasonFlowConfigInput {
 
 // ---- status ---------------------------------------------------------------------------------------
 let rf: ReasonFlow | undefined;
-let loaded: WorkerWebLoadedModel | undefined;
 let controller: AbortController | undefined;
 
 async function resources(): Promise<DemoResources> {
@@ -279,7 +278,6 @@ async function load(folder: string | Readonly<Record<string, Blob>>): Promise<vo
         console.warn(message);
       },
     });
-    loaded = model;
     rf = await ReasonFlow.fromPretrained(source, {
       loader: async () => ({ model: model.model, tokenizer: model.tokenizer, executionProvider: model.executionProvider, dispose: () => model.dispose() }),
     });

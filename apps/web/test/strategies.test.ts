@@ -47,7 +47,7 @@ describe('planRun', () => {
     const checker = planRun('guided', form({ scorer: 'checker', samples: '4' }), 'C:3,5,7>22=', {});
     if (checker.call !== 'search' || checker.strategy.kind !== 'guided') throw new Error('not a guided search');
     expect(checker.strategy).toMatchObject({ particles: 4, stepDelimiter: COUNTDOWN_STEP_DELIMITER });
-    const scoreStep = (checker.strategy as { scoreStep: (s: { prefixText: string; stepText: string }) => number }).scoreStep;
+    const scoreStep = (checker.strategy as unknown as { scoreStep: (s: { prefixText: string; stepText: string }) => number }).scoreStep;
     expect(scoreStep({ prefixText: '', stepText: '3+5=8,' })).toBe(0);
     expect(scoreStep({ prefixText: '', stepText: '3+5=9,' })).toBe(Number.NEGATIVE_INFINITY);
     expect(checker.extractAnswer).toBeUndefined();
