@@ -94,9 +94,10 @@ for (const field of OPTION_FIELDS) {
       input.type = 'checkbox';
       input.checked = field.initial === true;
     } else {
-      // Text inputs for the numbers too: a typed value reaches the library as written, so its check speaks.
-      input.type = field.type === 'text' ? 'text' : 'number';
-      if (field.type !== 'text') input.step = field.type === 'integer' ? '1' : 'any';
+      // Text inputs for the numbers too (a number input reads '' for text it cannot parse): what was
+      // typed reaches the library, so its typed error names a bad value instead of a silent default.
+      input.type = 'text';
+      if (field.type !== 'text') input.inputMode = field.type === 'integer' ? 'numeric' : 'decimal';
       input.value = String(field.initial);
     }
   }

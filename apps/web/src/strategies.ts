@@ -107,17 +107,18 @@ const FIELD_NAMES: Readonly<Record<string, string>> = {
   'sampling-seed': 'samplingSeed',
 };
 
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
 /**
- * A number input's value: '' means the default; anything else goes to the library as a number, so its
- * validation (ranges, whole numbers) speaks. A browser number input reports '' for text it cannot
- * parse, so unparsable text also reads as ''.
- * @throws ConfigError when the text is not a number at all (typed by hand into a text input)
+ * A number field's value: '' means the default; anything else goes to the library as a number, so its
+ * validation (ranges, whole numbers) speaks.
+ * @throws ConfigError when the text is not a number at all
  */
 function numberOf(field: string, text: string | boolean | undefined): number | undefined {
   if (text === undefined || text === '' || typeof text === 'boolean') return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new ConfigError(field, text, 'a number');
-  return value;
+  // Plain decimals as the CLI takes them: Number() alone would also read '0x4', '1e1' and 'Infinity'.
+  if (!DECIMAL.test(text)) throw new ConfigError(field, text, 'a plain decimal number');
+  return Number(text);
 }
 
 /** `/…/flags` is a RegExp; anything else a literal string (`\n` and `\t` escapes), as the CLI's --step-delimiter. */

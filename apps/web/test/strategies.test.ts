@@ -60,7 +60,9 @@ describe('planRun', () => {
     expect(() => planRun('guided', form({ scorer: 'checker' }), 'Once upon a time', {})).toThrow(ConfigError);
     expect(() => planRun('guided', form({ scorer: 'checker' }), 'Once upon a time', {})).toThrow(/"scorer".*task prompt/);
     expect(() => parseStepDelimiter('/(/')).toThrow(/Invalid config field "stepDelimiter"/);
-    expect(() => planRun('best-of-n', form({ temperature: 'warm' }), 'x', {})).toThrow(/Invalid config field "temperature": got "warm", expected a number/);
+    expect(() => planRun('best-of-n', form({ temperature: 'warm' }), 'x', {})).toThrow(/Invalid config field "temperature": got "warm", expected a plain decimal number/);
+    expect(() => planRun('guided', form({ samples: '0x4' }), 'x', {})).toThrow(/"samples": got "0x4"/);
+    expect(planRun('guided', form({ samples: '4', temperature: '.5' }), 'x', {})).toMatchObject({ strategy: { particles: 4, temperature: 0.5 } });
   });
 });
 
