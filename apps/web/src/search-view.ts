@@ -56,10 +56,10 @@ export class SearchView {
   event(event: SearchIteration): void {
     switch (event.kind) {
       case 'resample':
-        this.host.prepend(this.round(event));
+        this.add(this.round(event));
         break;
       case 'wave':
-        this.host.prepend(this.wave(event));
+        this.add(this.wave(event));
         break;
       case 'step': {
         // Too many to draw one by one: a counter of decode steps and live rows.
@@ -75,6 +75,12 @@ export class SearchView {
       default:
         break;
     }
+  }
+
+  /** Newest block on top, under the live step counter. */
+  private add(node: HTMLElement): void {
+    if (this.progress?.isConnected) this.progress.after(node);
+    else this.host.prepend(node);
   }
 
   private round(event: Extract<SearchIteration, { kind: 'resample' }>): HTMLElement {
@@ -142,7 +148,7 @@ export class SearchView {
       line.append(
         el('span', 'who', `r${trace.row}`),
         el('span', 'conf', `conf ${formatScore(trace.lowestConfidence)}`),
-        el('span', 'finish', early ? '⏹ stopped early' : trace.finish),
+        el('span', 'finish', early ? '■ stopped early' : trace.finish),
         el('span', 'answer', trace.answer === null ? '' : `#${trace.answer}`),
       );
       node.append(line);

@@ -65,7 +65,7 @@ export const OPTION_FIELDS: readonly OptionField[] = [
     type: 'text',
     strategies: ['guided', 'deepconf'],
     initial: '',
-    placeholder: () => 'task step, else \\n',
+    placeholder: () => 'task / \\n',
     help: 'where a step ends: text (\\n, \\t escapes) or /regex/ (default: the task\'s step on a task prompt, else a newline)',
   },
   { flag: 'answer', type: 'boolean', strategies: ['best-of-n', 'guided'], initial: false, help: "extract final answers with the embedded model's extractAnswer (implied by self-consistency and deepconf)" },
