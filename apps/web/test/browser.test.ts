@@ -56,6 +56,34 @@ interface GuidedRun {
   readonly replaced: number;
 }
 
+/** DeepConf on the same prompt: 4 rows, answers voted with model-tiny's extractAnswer. */
+const DEEPCONF_TOKENS = 60;
+const DEEPCONF_ROWS = 4;
+
+interface DeepConfRun {
+  readonly tokenIds: readonly number[];
+  readonly answer: string | null;
+  readonly candidates: number;
+  /** Per wave: its threshold (undefined in warm-up) and its traces' rows. */
+  readonly waves: readonly { readonly threshold: number | undefined; readonly rows: readonly number[]; readonly stopped: number }[];
+}
+
+async function nodeDeepConf(rf: ReasonFlow): Promise<DeepConfRun> {
+  const waves: DeepConfRun['waves'][number][] = [];
+  const result = await rf.search(
+    GUIDED_PROMPT,
+    { kind: 'deepconf', rows: DEEPCONF_ROWS, temperature: GUIDED_TEMPERATURE },
+    {
+      maxNewTokens: DEEPCONF_TOKENS,
+      extractAnswer,
+      onIteration: (e) => {
+        if (e.kind === 'wave') waves.push({ threshold: e.threshold, rows: e.traces.map((t) => t.row), stopped: e.traces.filter((t) => t.finish === 'low-confidence').length });
+      },
+    },
+  );
+  return { tokenIds: result.tokenIds, answer: result.answer, candidates: result.candidates.length, waves };
+}
+
 /** The same strategy through the facade in Node, spelled out as the CLI's `--strategy guided --scorer checker` builds it. */
 async function nodeGuided(rf: ReasonFlow): Promise<GuidedRun> {
   const rounds: Extract<SearchIteration, { kind: 'resample' }>[] = [];
@@ -138,7 +166,7 @@ describe('the web demo in Chromium', () => {
   let server: PreviewServer | undefined;
   let browser: Browser | undefined;
   let url = '';
-  const reference: { load: number; greedy?: NodeRun; reasonflow?: NodeRun; guided?: GuidedRun } = { load: 0 };
+  const reference: { load: number; greedy?: NodeRun; reasonflow?: NodeRun; guided?: GuidedRun; deepconf?: DeepConfRun } = { load: 0 };
   const timings: Record<string, unknown> = {};
 
   beforeAll(async () => {
@@ -155,7 +183,6 @@ describe('the web demo in Chromium', () => {
     try {
       reference.greedy = await nodeRun(rf, GREEDY);
       reference.reasonflow = await nodeRun(rf, SETTINGS);
-      reference.guided = await nodeGuided(rf);
     } finally {
       await rf.dispose();
     }
@@ -260,8 +287,16 @@ describe('the web demo in Chromium', () => {
     }
   });
 
-  test('guided search on wasm: a bad setting shows the typed error, then the resampling rounds match the Node backend', async () => {
-    const guided = reference.guided!;
+  test('guided search and DeepConf on wasm: a bad setting shows the typed error, then the rounds and waves match the Node backend', async () => {
+    // The Node references, here rather than in beforeAll: only this test needs them.
+    const rf = await ReasonFlow.fromPretrained(modelPath, { device: 'cpu' });
+    try {
+      reference.guided = await nodeGuided(rf);
+      reference.deepconf = await nodeDeepConf(rf);
+    } finally {
+      await rf.dispose();
+    }
+    const guided = reference.guided;
     // The run must resample and refill rows, or the view it checks would show nothing but "kept".
     expect(guided.arrows.length).toBeGreaterThan(0);
     expect(guided.replaced).toBeGreaterThan(0);
@@ -338,6 +373,34 @@ describe('the web demo in Chromium', () => {
       expect(info.chosen).toBeGreaterThanOrEqual(0);
       expect(await page.textContent('#status')).toContain(`${guided.arrows.length} resampling rounds`);
       await page.screenshot({ path: join(resultsDir, 'screenshot-guided.png'), fullPage: true });
+
+      // DeepConf on the same prompt: one block per wave with its traces, the threshold once set.
+      const deepconf = reference.deepconf!;
+      await page.selectOption('#strategy', 'deepconf');
+      expect(await page.isHidden('#opt-scorer')).toBe(true);
+      await page.fill('#opt-samples', String(DEEPCONF_ROWS));
+      await page.fill('#maxNewTokens', String(DEEPCONF_TOKENS));
+      await page.click('#run');
+      const voted = await finished(page);
+      expect(voted.strategy).toBe('deepconf');
+      expect(voted.tokenIds).toEqual(deepconf.tokenIds);
+      expect(voted.search!.answer).toBe(deepconf.answer);
+      expect(voted.search!.candidates).toBe(deepconf.candidates);
+      expect(voted.search!.wavesShown).toBe(deepconf.waves.length);
+      expect(voted.search!.stoppedShown).toBe(deepconf.waves.reduce((sum, w) => sum + w.stopped, 0));
+      expect(voted.search!.roundsShown).toBe(0);
+      const waves = await page.$$eval('#search .wave', (blocks) =>
+        blocks.map((b) => ({
+          threshold: b.querySelector('.threshold')?.textContent ?? '',
+          rows: [...b.querySelectorAll('.trace')].map((t) => Number((t as HTMLElement).dataset.row)),
+        })),
+      );
+      expect(waves.reverse()).toEqual(
+        deepconf.waves.map((w) => ({ threshold: w.threshold === undefined ? 'warm-up: sets the threshold' : `threshold ${w.threshold.toFixed(2)}`, rows: w.rows })),
+      );
+      expect(await page.locator('#search .candidate').count()).toBe(deepconf.candidates);
+      expect(await page.locator('#search .candidate.chosen').count()).toBe(1);
+      await page.screenshot({ path: join(resultsDir, 'screenshot-deepconf.png'), fullPage: true });
 
       const afterRun = await page.evaluate(() => window.reasonflowDemo.resources());
       expect(afterRun).toMatchObject({ sequences: 0, adapterTensors: 0, deviceTensors: 0, engineTensors: 0 });
