@@ -8,8 +8,9 @@ import { type Connect, defaultClientConditions, defineConfig, type Plugin } from
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
+const MODEL_TINY = dirname(require.resolve('@reasonflow/model-tiny/package.json'));
 /** The embedded model folder (packages/model-tiny/model). */
-const MODEL_DIR = join(dirname(require.resolve('@reasonflow/model-tiny/package.json')), 'model');
+const MODEL_DIR = join(MODEL_TINY, 'model');
 /**
  * onnxruntime-web's wasm runtime: the asyncify build behind `onnxruntime-web/webgpu`, which
  * @reasonflow/backend-webgpu imports (ORT's native WebGPU EP; see that package's README).
@@ -84,9 +85,32 @@ function reasonflowAssets(): Plugin {
   };
 }
 
+const MODEL_TINY_BROWSER = '\0model-tiny-browser';
+
+/**
+ * `@reasonflow/model-tiny` in the page: its task parser, answer extractor and step checkers (the
+ * strategies' checker scorer and answer votes). The package's entry also exports `modelPath`, a
+ * `node:url` path computed on import, so the page takes the two Node-free modules only; importing
+ * anything else of it from the page fails the build.
+ */
+function modelTinyForBrowser(): Plugin {
+  return {
+    name: 'model-tiny-browser',
+    enforce: 'pre',
+    resolveId(source) {
+      return source === '@reasonflow/model-tiny' ? MODEL_TINY_BROWSER : undefined;
+    },
+    load(id) {
+      if (id !== MODEL_TINY_BROWSER) return undefined;
+      const modules = ['dist/tasks.js', 'dist/scorers.js'].map((file) => join(MODEL_TINY, file).split(sep).join('/'));
+      return modules.map((file) => `export * from ${JSON.stringify(file)};`).join('\n');
+    },
+  };
+}
+
 export default defineConfig({
   root: here,
-  plugins: [reasonflowAssets()],
+  plugins: [reasonflowAssets(), modelTinyForBrowser()],
   // onnxruntime-web's "extern wasm" build: it loads its wasm glue and binary from ort.env.wasm.wasmPaths
   // (the app's /ort/) instead of embedding a second copy of the 28 MB binary in the bundle.
   resolve: {

@@ -1,7 +1,9 @@
 import type { WebWorkerResources } from 'reasonflow/browser';
+import type { SearchViewCounts } from './search-view.js';
+import type { Strategy } from './strategies.js';
 
+export type { Strategy } from './strategies.js';
 export type DeviceChoice = 'auto' | 'webgpu' | 'wasm';
-export type Strategy = 'reasonflow' | 'greedy';
 export type DemoState = 'idle' | 'loading' | 'ready' | 'running' | 'done' | 'error';
 
 export interface LoadInfo {
@@ -16,7 +18,20 @@ export interface LoadInfo {
 /** Live resources in the worker plus the engine's logits tensors (all 0 after dispose). */
 export type DemoResources = WebWorkerResources & { readonly engineTensors: number };
 
+/** What a multi-path strategy (best-of-n, self-consistency, guided, deepconf) returned and what the page drew of it. */
+export interface SearchRunInfo extends SearchViewCounts {
+  readonly answer: string | null;
+  readonly candidates: number;
+  /** Index of the chosen candidate (marked ★ on the page), -1 when none matches the result. */
+  readonly chosen: number;
+  readonly candidateAnswers: readonly (string | null)[];
+  /** The library's count: guided search's resamplings, DeepConf's waves. */
+  readonly rounds: number | undefined;
+  readonly scorerCalls: number;
+}
+
 export interface RunResult {
+  readonly strategy: Strategy;
   readonly output: string;
   readonly tokenIds: readonly number[];
   readonly bestThinkersSummary: readonly (readonly number[])[];
@@ -30,6 +45,8 @@ export interface RunResult {
   readonly engineTimeMs: number;
   readonly forwardSteps: number;
   readonly executionProvider: string;
+  /** Set for the multi-path strategies only. */
+  readonly search: SearchRunInfo | undefined;
 }
 
 /** What the page exposes for scripts and the browser test (`window.reasonflowDemo`). */
@@ -38,6 +55,8 @@ export interface DemoHandle {
   loadInfo: LoadInfo | undefined;
   loadError: string | undefined;
   lastResult: RunResult | undefined;
+  /** The last run's error as shown in the status (`ConfigError: …`), undefined after a good run. */
+  lastError: string | undefined;
   warnings: string[];
   iterationsShown: number;
   resources(): Promise<DemoResources>;

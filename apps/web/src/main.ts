@@ -1,7 +1,9 @@
-import { DEFAULT_CONFIG, type IterationReport, ReasonFlow, type ReasonFlowConfig, type ReasonFlowConfigInput } from 'reasonflow';
-import { clearModelCache, filesByRelativePath, loadModelInWorker, type WorkerWebLoadedModel } from 'reasonflow/browser';
-import type { DemoHandle, DemoResources, DemoState, DeviceChoice, LoadInfo, Strategy } from './demo-handle.js';
+import { DEFAULT_CONFIG, type IterationReport, ReasonFlow, type ReasonFlowConfig, type ReasonFlowConfigInput, type SearchOutput, type ThoughtsResult } from 'reasonflow';
+import { clearModelCache, filesByRelativePath, loadModelInWorker } from 'reasonflow/browser';
+import type { DemoHandle, DemoResources, DemoState, DeviceChoice, LoadInfo, RunResult, SearchRunInfo } from './demo-handle.js';
 import { PathChart } from './path-chart.js';
+import { SearchView } from './search-view.js';
+import { isSearchStrategy, OPTION_FIELDS, type OptionValues, planRun, STRATEGIES, STRATEGY_HELP, STRATEGY_LABELS, type Strategy } from './strategies.js';
 import './style.css';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -71,6 +73,74 @@ for (const [key, fallback] of Object.entries(DEFAULT_CONFIG) as [keyof ReasonFlo
   settings.append(label);
 }
 
+// ---- strategy controls: the CLI's --strategy values and, per strategy, its flags ---------------------
+const strategySelect = $<HTMLSelectElement>('strategy');
+for (const strategy of STRATEGIES) strategySelect.append(new Option(STRATEGY_LABELS[strategy], strategy));
+strategySelect.value = 'reasonflow';
+const strategyOptions = $('strategy-options');
+for (const field of OPTION_FIELDS) {
+  const label = document.createElement('label');
+  label.textContent = field.flag;
+  label.title = field.help;
+  label.dataset.strategies = field.strategies.join(' ');
+  let input: HTMLInputElement | HTMLSelectElement;
+  if (field.type === 'choice') {
+    input = document.createElement('select');
+    for (const choice of field.choices ?? []) input.append(new Option(choice, choice));
+    input.value = String(field.initial);
+  } else {
+    input = document.createElement('input');
+    if (field.type === 'boolean') {
+      input.type = 'checkbox';
+      input.checked = field.initial === true;
+    } else {
+      // Text inputs for the numbers too (a number input reads '' for text it cannot parse): what was
+      // typed reaches the library, so its typed error names a bad value instead of a silent default.
+      input.type = 'text';
+      if (field.type !== 'text') input.inputMode = field.type === 'integer' ? 'numeric' : 'decimal';
+      input.value = String(field.initial);
+    }
+  }
+  input.id = `opt-${field.flag}`;
+  input.name = field.flag;
+  label.append(input);
+  strategyOptions.append(label);
+}
+
+/** Shows the controls of the chosen strategy only: ReasonFlow's config form, or its CLI flags. */
+function showStrategyControls(): void {
+  const strategy = strategySelect.value as Strategy;
+  $('settings-box').hidden = strategy !== 'reasonflow';
+  let shown = 0;
+  for (const label of strategyOptions.querySelectorAll<HTMLLabelElement>('label')) {
+    const applies = (label.dataset.strategies ?? '').split(' ').includes(strategy);
+    label.hidden = !applies;
+    if (applies) shown++;
+    const field = OPTION_FIELDS.find((f) => f.flag === label.querySelector('input, select')?.id.slice(4));
+    const input = label.querySelector('input');
+    if (field?.placeholder && input) input.placeholder = field.placeholder(strategy);
+  }
+  $('options-box').hidden = shown === 0;
+  $('strategy-help').textContent = STRATEGY_HELP[strategy];
+  const searchView = isSearchStrategy(strategy);
+  $('reasonflow-legend').hidden = searchView;
+  $('search-legend').hidden = !searchView;
+  $('search-title').textContent = searchView
+    ? '— per resampling round or wave: each particle or trace, its score, what survived; then the candidates'
+    : "— per iteration: each thinker's lookahead path, its score, the winners (★) and what was committed";
+}
+strategySelect.addEventListener('change', showStrategyControls);
+showStrategyControls();
+
+function readOptions(): OptionValues {
+  const values: Record<string, string | boolean> = {};
+  for (const field of OPTION_FIELDS) {
+    const input = $<HTMLInputElement>(`opt-${field.flag}`);
+    values[field.flag] = field.type === 'boolean' ? input.checked : input.value.trim();
+  }
+  return values;
+}
+
 function readConfig(): ReasonFlowConfigInput {
   const config: Record<string, unknown> = {};
   for (const key of Object.keys(DEFAULT_CONFIG) as (keyof ReasonFlowConfig)[]) {
@@ -86,7 +156,6 @@ function readConfig(): ReasonFlowConfigInput {
 
 // ---- status ---------------------------------------------------------------------------------------
 let rf: ReasonFlow | undefined;
-let loaded: WorkerWebLoadedModel | undefined;
 let controller: AbortController | undefined;
 
 async function resources(): Promise<DemoResources> {
@@ -99,6 +168,7 @@ const handle: DemoHandle = {
   loadInfo: undefined,
   loadError: undefined,
   lastResult: undefined,
+  lastError: undefined,
   warnings: [],
   iterationsShown: 0,
   resources,
@@ -114,7 +184,8 @@ function setState(state: DemoState, text: string): void {
   const status = $('status');
   status.dataset.state = state;
   status.textContent = text;
-  $<HTMLButtonElement>('run').disabled = state !== 'ready' && state !== 'done';
+  // A failed run (a bad setting) leaves the model loaded: Run stays available.
+  $<HTMLButtonElement>('run').disabled = rf === undefined || state === 'loading' || state === 'running' || state === 'idle';
   $<HTMLButtonElement>('stop').disabled = state !== 'running';
   for (const id of ['load-url', 'load-folder', 'clear-cache']) $<HTMLButtonElement>(id).disabled = state === 'loading' || state === 'running';
 }
@@ -123,6 +194,7 @@ function setState(state: DemoState, text: string): void {
 const search = $('search');
 const output = $('output');
 const chart = new PathChart($('chart'));
+const searchView = new SearchView(search);
 
 function renderIteration(report: IterationReport, pathTexts: readonly (readonly string[])[], committedText: string): void {
   const winner = report.selected[0];
@@ -207,7 +279,6 @@ async function load(folder: string | Readonly<Record<string, Blob>>): Promise<vo
         console.warn(message);
       },
     });
-    loaded = model;
     rf = await ReasonFlow.fromPretrained(source, {
       loader: async () => ({ model: model.model, tokenizer: model.tokenizer, executionProvider: model.executionProvider, dispose: () => model.dispose() }),
     });
@@ -243,11 +314,21 @@ $('clear-cache').addEventListener('click', async () => {
 });
 
 // ---- generation (on this thread; only forward passes and KV operations go to the worker) -----------
+/** The status line of a finished run. */
+function summary(r: RunResult): string {
+  const head = `${r.tokens} tokens in ${(r.elapsedMs / 1000).toFixed(2)} s · ${r.tokensPerSecond.toFixed(1)} tokens/s`;
+  const s = r.search;
+  const work = s
+    ? `${r.forwardSteps} forward steps, ${s.scorerCalls} scorer calls · ${s.candidates} candidates${s.roundsShown ? ` · ${s.roundsShown} resampling rounds (${s.replacedShown} rows refilled)` : ''}${s.wavesShown ? ` · ${s.wavesShown} waves (${s.stoppedShown} stopped early)` : ''}${s.answer === null ? '' : ` · answer ${s.answer}`}`
+    : `${r.iterations} iterations, ${r.forwardSteps} forward steps (model ${(r.modelTimeMs / 1000).toFixed(2)} s)`;
+  return `${head} · ${work} · ${STRATEGY_LABELS[r.strategy]} on ${r.executionProvider} · stop: ${r.stopReason}`;
+}
+
 $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
   event.preventDefault();
   if (rf === undefined || handle.state === 'running' || handle.state === 'loading') return;
   const prompt = $<HTMLTextAreaElement>('prompt').value;
-  const strategy = $<HTMLSelectElement>('strategy').value as Strategy;
+  const strategy = strategySelect.value as Strategy;
   output.textContent = '';
   const promptSpan = document.createElement('span');
   promptSpan.className = 'prompt-text';
@@ -255,32 +336,63 @@ $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
   output.append(promptSpan);
   search.textContent = '';
   chart.clear();
+  searchView.clear();
   handle.iterationsShown = 0;
   handle.lastResult = undefined;
+  handle.lastError = undefined;
   setState('running', 'generating…');
   const decode = (ids: readonly number[]) => rf!.tokenizer.decode(ids, { skipSpecialTokens: false });
   controller = new AbortController();
   const start = performance.now();
+  const maxNewTokens = Number($<HTMLInputElement>('maxNewTokens').value);
   try {
-    // Inside the try: a bad setting (a ConfigError) ends the run with its message, not a stuck page.
-    const config = strategy === 'greedy' ? { ...readConfig(), numOfThinkers: 1, topkThinkers: 1, pathAcceptance: false } : readConfig();
-    const runner = rf.withConfig(config);
-    const result = await runner.generateThoughts(prompt, {
-      maxNewTokens: Number($<HTMLInputElement>('maxNewTokens').value),
-      signal: controller.signal,
-      stream: (chunk) => output.append(chunk.text),
-      onIteration: (report) =>
-        renderIteration(
-          report,
-          report.thinkers.map((t) => t.pathTokens.map((id) => decode([id]))),
-          decode(report.committed),
-        ),
-    });
+    // Inside the try: a bad setting (the library's ConfigError) ends the run with its message, not a stuck page.
+    const plan = planRun(strategy, readOptions(), prompt, strategy === 'reasonflow' ? readConfig() : {});
+    let result: ThoughtsResult | SearchOutput;
+    let searchInfo: SearchRunInfo | undefined;
+    if (plan.call === 'search') {
+      const found = await rf.search(prompt, plan.strategy, {
+        maxNewTokens,
+        signal: controller.signal,
+        ...(plan.seed !== undefined ? { seed: plan.seed } : {}),
+        ...(plan.extractAnswer ? { extractAnswer: plan.extractAnswer } : {}),
+        // The chosen trace is known only at the end: its text arrives at once.
+        stream: (chunk) => output.append(chunk.text),
+        onIteration: (e) => searchView.event(e),
+      });
+      const chosen = searchView.finish(found);
+      searchInfo = {
+        ...searchView.shown,
+        answer: found.answer,
+        candidates: found.candidates.length,
+        chosen,
+        candidateAnswers: found.candidates.map((c) => c.answer),
+        rounds: found.stats.rounds,
+        scorerCalls: found.stats.scorerCalls,
+      };
+      result = found;
+    } else {
+      result = await rf.withConfig(plan.config).generateThoughts(prompt, {
+        maxNewTokens,
+        doSample: plan.doSample,
+        ...plan.sampling,
+        ...(plan.samplingSeed !== undefined ? { samplingSeed: plan.samplingSeed } : {}),
+        signal: controller.signal,
+        stream: (chunk) => output.append(chunk.text),
+        onIteration: (report) =>
+          renderIteration(
+            report,
+            report.thinkers.map((t) => t.pathTokens.map((id) => decode([id]))),
+            decode(report.committed),
+          ),
+      });
+    }
     const elapsedMs = performance.now() - start;
     handle.lastResult = {
+      strategy,
       output: result.output,
       tokenIds: result.tokenIds,
-      bestThinkersSummary: result.bestThinkersSummary,
+      bestThinkersSummary: 'bestThinkersSummary' in result ? result.bestThinkersSummary : [],
       stopReason: result.stopReason,
       iterations: result.stats.iterations,
       tokens: result.tokenIds.length,
@@ -290,14 +402,14 @@ $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
       engineTimeMs: result.stats.engineTimeMs,
       forwardSteps: result.stats.forwardSteps,
       executionProvider: result.stats.executionProvider,
+      search: searchInfo,
     };
-    const r = handle.lastResult;
-    setState(
-      'done',
-      `${r.tokens} tokens in ${(r.elapsedMs / 1000).toFixed(2)} s · ${r.tokensPerSecond.toFixed(1)} tokens/s · ${r.iterations} iterations, ${r.forwardSteps} forward steps (model ${(r.modelTimeMs / 1000).toFixed(2)} s) · ${strategy} on ${r.executionProvider} · stop: ${r.stopReason}`,
-    );
+    setState('done', summary(handle.lastResult));
   } catch (error) {
-    setState('error', `generation failed: ${(error as Error).message}`);
+    // The typed error's name (ConfigError, ContextLengthError, …) says what kind of mistake it is.
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    handle.lastError = message;
+    setState('error', `generation failed: ${message}`);
   }
 });
 $('stop').addEventListener('click', () => controller?.abort());

@@ -1,14 +1,16 @@
 /**
  * The web demo in a real browser: Debian's Chromium (headless, WebGPU on its software adapter)
  * drives the built app served by Vite's preview server on 127.0.0.1, runs greedy and ReasonFlow on
- * the embedded model on WebGPU and on wasm, and checks the tokens against the Node backend's.
+ * the embedded model on WebGPU and on wasm, and guided search (particle filtering with the
+ * Countdown step checker) on wasm, and checks the tokens and the drawn resampling rounds against
+ * the Node backend's.
  */
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { modelPath } from '@reasonflow/model-tiny';
+import { COUNTDOWN_STEP_DELIMITER, countdownStepScorer, extractAnswer, modelPath } from '@reasonflow/model-tiny';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { ReasonFlow, type ReasonFlowConfigInput } from 'reasonflow';
+import { DEFAULT_CONFIG, ReasonFlow, type ReasonFlowConfigInput, type SearchIteration } from 'reasonflow';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DemoResources, RunResult } from '../src/demo-handle.js';
@@ -32,7 +34,73 @@ const PROMPT = '4071+985=';
 const MAX_NEW_TOKENS = 16;
 /** The README's example settings; everything else is the original's defaults. */
 const SETTINGS: ReasonFlowConfigInput = { numOfThinkers: 4, numOfThoughts: 4, topkThinkers: 1, diversityWeight: 0.3 };
-const GREEDY: ReasonFlowConfigInput = { ...SETTINGS, numOfThinkers: 1, topkThinkers: 1, pathAcceptance: false };
+/** The CLI's greedy: one thinker over the original's defaults (the page hides ReasonFlow's form for it). */
+const GREEDY: ReasonFlowConfigInput = { ...DEFAULT_CONFIG, numOfThinkers: 1, topkThinkers: 1, pathAcceptance: false };
+
+/**
+ * Guided search on a Countdown prompt with the embedded model's step checker: 4 particles at
+ * temperature 1.6, hot enough that some steps are rejected and their rows refilled from others.
+ */
+const GUIDED_PROMPT = 'C:3,5,7>22=';
+const GUIDED_TOKENS = 64;
+const GUIDED_PARTICLES = 4;
+const GUIDED_TEMPERATURE = 1.6;
+
+interface GuidedRun {
+  readonly tokenIds: readonly number[];
+  readonly output: string;
+  readonly answer: string | null;
+  readonly candidates: number;
+  /** Per resampling round, its arrows as the page writes them (`p3 ← p1`). */
+  readonly arrows: readonly (readonly string[])[];
+  readonly replaced: number;
+}
+
+/** DeepConf on the same prompt: 4 rows, answers voted with model-tiny's extractAnswer. */
+const DEEPCONF_TOKENS = 60;
+const DEEPCONF_ROWS = 4;
+
+interface DeepConfRun {
+  readonly tokenIds: readonly number[];
+  readonly answer: string | null;
+  readonly candidates: number;
+  /** Per wave: its threshold (undefined in warm-up) and its traces' rows. */
+  readonly waves: readonly { readonly threshold: number | undefined; readonly rows: readonly number[]; readonly stopped: number }[];
+}
+
+async function nodeDeepConf(rf: ReasonFlow): Promise<DeepConfRun> {
+  const waves: DeepConfRun['waves'][number][] = [];
+  const result = await rf.search(
+    GUIDED_PROMPT,
+    { kind: 'deepconf', rows: DEEPCONF_ROWS, temperature: GUIDED_TEMPERATURE },
+    {
+      maxNewTokens: DEEPCONF_TOKENS,
+      extractAnswer,
+      onIteration: (e) => {
+        if (e.kind === 'wave') waves.push({ threshold: e.threshold, rows: e.traces.map((t) => t.row), stopped: e.traces.filter((t) => t.finish === 'low-confidence').length });
+      },
+    },
+  );
+  return { tokenIds: result.tokenIds, answer: result.answer, candidates: result.candidates.length, waves };
+}
+
+/** The same strategy through the facade in Node, spelled out as the CLI's `--strategy guided --scorer checker` builds it. */
+async function nodeGuided(rf: ReasonFlow): Promise<GuidedRun> {
+  const rounds: Extract<SearchIteration, { kind: 'resample' }>[] = [];
+  const result = await rf.search(
+    GUIDED_PROMPT,
+    { kind: 'guided', particles: GUIDED_PARTICLES, temperature: GUIDED_TEMPERATURE, stepDelimiter: COUNTDOWN_STEP_DELIMITER, scoreStep: countdownStepScorer(GUIDED_PROMPT) },
+    { maxNewTokens: GUIDED_TOKENS, extractAnswer, onIteration: (e) => e.kind === 'resample' && rounds.push(e) },
+  );
+  return {
+    tokenIds: result.tokenIds,
+    output: result.output,
+    answer: result.answer,
+    candidates: result.candidates.length,
+    arrows: rounds.map((r) => r.ancestors.map((a, row) => `p${row} ← p${a}`)),
+    replaced: rounds.reduce((sum, r) => sum + r.ancestors.filter((a, row) => a !== row).length, 0),
+  };
+}
 
 interface NodeRun {
   readonly tokenIds: readonly number[];
@@ -61,7 +129,9 @@ async function startInPage(page: Page, strategy: 'greedy' | 'reasonflow', maxNew
   await page.selectOption('#strategy', strategy);
   await page.fill('#prompt', PROMPT);
   await page.fill('#maxNewTokens', String(maxNewTokens));
-  for (const [key, value] of Object.entries(SETTINGS)) await page.fill(`#cfg-${key}`, String(value));
+  // ReasonFlow's form is shown for ReasonFlow only; greedy runs the CLI's one thinker over the defaults.
+  if (strategy === 'reasonflow') for (const [key, value] of Object.entries(SETTINGS)) await page.fill(`#cfg-${key}`, String(value));
+  else expect(await page.isHidden('#settings-box')).toBe(true);
   await page.click('#run');
 }
 
@@ -82,6 +152,10 @@ async function waitLoaded(page: Page): Promise<void> {
 
 async function runInPage(page: Page, strategy: 'greedy' | 'reasonflow'): Promise<RunResult> {
   await startInPage(page, strategy);
+  return finished(page);
+}
+
+async function finished(page: Page): Promise<RunResult> {
   await page.waitForFunction(() => window.reasonflowDemo.state !== 'running', null, { timeout: 240_000 });
   const state = await page.evaluate(() => window.reasonflowDemo.state);
   if (state !== 'done') throw new Error(`the page says: ${await page.textContent('#status')}`);
@@ -92,7 +166,7 @@ describe('the web demo in Chromium', () => {
   let server: PreviewServer | undefined;
   let browser: Browser | undefined;
   let url = '';
-  const reference: { load: number; greedy?: NodeRun; reasonflow?: NodeRun } = { load: 0 };
+  const reference: { load: number; greedy?: NodeRun; reasonflow?: NodeRun; guided?: GuidedRun; deepconf?: DeepConfRun } = { load: 0 };
   const timings: Record<string, unknown> = {};
 
   beforeAll(async () => {
@@ -208,6 +282,131 @@ describe('the web demo in Chromium', () => {
         gpuBuffersCreated: afterRun.deviceTensorsCreated,
       };
       console.log(`[web] ${device}: ${JSON.stringify(timings[device])}; node: ${JSON.stringify(timings.node)}`);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('guided search and DeepConf on wasm: a bad setting shows the typed error, then the rounds and waves match the Node backend', async () => {
+    // The Node references, here rather than in beforeAll: only this test needs them.
+    const rf = await ReasonFlow.fromPretrained(modelPath, { device: 'cpu' });
+    try {
+      reference.guided = await nodeGuided(rf);
+      reference.deepconf = await nodeDeepConf(rf);
+    } finally {
+      await rf.dispose();
+    }
+    const guided = reference.guided;
+    // The run must resample and refill rows, or the view it checks would show nothing but "kept".
+    expect(guided.arrows.length).toBeGreaterThan(0);
+    expect(guided.replaced).toBeGreaterThan(0);
+    const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    try {
+      await page.goto(`${url}?device=wasm`);
+      await waitLoaded(page);
+      // Every CLI strategy is offered; guided shows its own settings, not ReasonFlow's form.
+      expect(await page.$$eval('#strategy option', (options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([
+        'greedy',
+        'sample',
+        'best-of-n',
+        'self-consistency',
+        'reasonflow',
+        'guided',
+        'deepconf',
+      ]);
+      await page.selectOption('#strategy', 'guided');
+      expect(await page.isHidden('#settings-box')).toBe(true);
+      for (const id of ['#opt-samples', '#opt-scorer', '#opt-step-delimiter', '#opt-temperature', '#opt-answer']) expect(await page.isVisible(id)).toBe(true);
+      expect(await page.isHidden('#opt-repetition-penalty')).toBe(true);
+      expect(await page.inputValue('#opt-samples')).toBe('8'); // the CLI's default N
+      await page.fill('#prompt', GUIDED_PROMPT);
+      await page.fill('#maxNewTokens', String(GUIDED_TOKENS));
+
+      // N = 0: the library's ConfigError names the field, and the page stays usable.
+      await page.fill('#opt-samples', '0');
+      await page.click('#run');
+      await page.waitForFunction(() => window.reasonflowDemo.state !== 'running', null, { timeout: 30_000 });
+      expect(await page.evaluate(() => window.reasonflowDemo.state)).toBe('error');
+      const status = (await page.textContent('#status')) ?? '';
+      expect(status).toContain('ConfigError: Invalid config field "particles": got 0, expected an integer in [1, ');
+      expect(await page.evaluate(() => window.reasonflowDemo.lastError)).toBe(status.replace('generation failed: ', ''));
+      expect(await page.isEnabled('#run')).toBe(true);
+
+      await page.fill('#opt-samples', String(GUIDED_PARTICLES));
+      await page.fill('#opt-temperature', String(GUIDED_TEMPERATURE));
+      await page.selectOption('#opt-scorer', 'checker');
+      await page.check('#opt-answer');
+      await page.click('#run');
+      const result = await finished(page);
+      expect(result.strategy).toBe('guided');
+      expect(result.executionProvider).toBe('wasm');
+      expect(result.tokenIds).toEqual(guided.tokenIds);
+      expect(result.output).toBe(guided.output);
+      expect(await page.textContent('#output')).toBe(GUIDED_PROMPT + guided.output);
+      const info = result.search!;
+      expect(info.answer).toBe(guided.answer);
+      expect(info.candidates).toBe(guided.candidates);
+      expect(info.roundsShown).toBe(guided.arrows.length);
+      expect(info.rounds).toBe(guided.arrows.length);
+      expect(info.replacedShown).toBe(guided.replaced);
+
+      // One block per resampling round, newest on top, each with the ancestors the library chose.
+      const drawn = await page.$$eval('#search .round', (rounds) =>
+        rounds.map((r) => ({ round: Number((r as HTMLElement).dataset.round), arrows: [...r.querySelectorAll('.ancestor')].map((a) => a.textContent ?? '') })),
+      );
+      expect(drawn.map((d) => d.round)).toEqual(guided.arrows.map((_, i) => i).reverse());
+      expect(drawn.map((d) => d.arrows).reverse()).toEqual(guided.arrows);
+      expect(await page.locator('#search .ancestor.replaced').count()).toBe(guided.replaced);
+      expect(await page.locator('#search .round').first().locator('.particle').count()).toBe(GUIDED_PARTICLES);
+      expect(await page.locator('#search svg.lineage').count()).toBe(guided.arrows.length);
+      // Some step was rejected by the checker (-∞) somewhere, or no row would have been refilled.
+      expect(await page.locator('#search .particle.rejected').count()).toBeGreaterThan(0);
+      // The candidates, the returned one marked.
+      expect(await page.locator('#search .candidate').count()).toBe(guided.candidates);
+      expect(await page.locator('#search .candidate.chosen').count()).toBe(1);
+      expect(info.chosen).toBeGreaterThanOrEqual(0);
+      expect(await page.textContent('#status')).toContain(`${guided.arrows.length} resampling rounds`);
+      await page.screenshot({ path: join(resultsDir, 'screenshot-guided.png'), fullPage: true });
+
+      // DeepConf on the same prompt: one block per wave with its traces, the threshold once set.
+      const deepconf = reference.deepconf!;
+      await page.selectOption('#strategy', 'deepconf');
+      expect(await page.isHidden('#opt-scorer')).toBe(true);
+      await page.fill('#opt-samples', String(DEEPCONF_ROWS));
+      await page.fill('#maxNewTokens', String(DEEPCONF_TOKENS));
+      await page.click('#run');
+      const voted = await finished(page);
+      expect(voted.strategy).toBe('deepconf');
+      expect(voted.tokenIds).toEqual(deepconf.tokenIds);
+      expect(voted.search!.answer).toBe(deepconf.answer);
+      expect(voted.search!.candidates).toBe(deepconf.candidates);
+      expect(voted.search!.wavesShown).toBe(deepconf.waves.length);
+      expect(voted.search!.stoppedShown).toBe(deepconf.waves.reduce((sum, w) => sum + w.stopped, 0));
+      expect(voted.search!.roundsShown).toBe(0);
+      const waves = await page.$$eval('#search .wave', (blocks) =>
+        blocks.map((b) => ({
+          threshold: b.querySelector('.threshold')?.textContent ?? '',
+          rows: [...b.querySelectorAll('.trace')].map((t) => Number((t as HTMLElement).dataset.row)),
+        })),
+      );
+      expect(waves.reverse()).toEqual(
+        deepconf.waves.map((w) => ({ threshold: w.threshold === undefined ? 'warm-up: sets the threshold' : `threshold ${w.threshold.toFixed(2)}`, rows: w.rows })),
+      );
+      expect(await page.locator('#search .candidate').count()).toBe(deepconf.candidates);
+      expect(await page.locator('#search .candidate.chosen').count()).toBe(1);
+      await page.screenshot({ path: join(resultsDir, 'screenshot-deepconf.png'), fullPage: true });
+
+      const afterRun = await page.evaluate(() => window.reasonflowDemo.resources());
+      expect(afterRun).toMatchObject({ sequences: 0, adapterTensors: 0, deviceTensors: 0, engineTensors: 0 });
+      const afterDispose: DemoResources = await page.evaluate(() => window.reasonflowDemo.dispose());
+      expect(afterDispose).toMatchObject({ sessions: 0, sequences: 0, adapterTensors: 0, deviceTensors: 0, engineTensors: 0 });
+      expect(errors).toEqual([]);
     } finally {
       await context.close();
     }
