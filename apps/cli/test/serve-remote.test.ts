@@ -126,7 +126,7 @@ describe('reasonflow serve, vLLM dialect of /v1/completions', () => {
     expect(over.json.error).toMatchObject({ param: 'logprobs', code: 'invalid_value' });
     expect(over.json.error.message).toContain('Requested sample logprobs of 21, which is greater than max allowed: 20');
     expect((await postJson(capped, '/v1/completions', { prompt: [5, 6], logprobs: 20, max_tokens: 1 })).status).toBe(200);
-    const cases: [unknown, string, string | null][] = [
+    const cases: [unknown, string | null, string | null][] = [
       [{ prompt: [5, VOCAB] }, 'prompt', 'invalid_value'],
       [{ prompt: [[5], [6, -1]] }, 'prompt[1]', 'invalid_value'],
       [{ prompt: [[5], []] }, 'prompt', null],
