@@ -9,9 +9,9 @@ import { type DecoderModel, DecoderPathSource, type DecoderSequence, type Reason
 import { modelPath } from '@reasonflow/model-tiny';
 import { ReasonFlow } from 'reasonflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError } from '../src/serve/api-error.js';
 import { parseOpenAIRequest } from '../src/serve/openai-request.js';
 import { parseServeOptions } from '../src/serve/serve-options.js';
-import { ApiError } from '../src/serve/api-error.js';
 import { ReasonFlowServer } from '../src/serve/server.js';
 import { type Json, postJson } from './helpers/serve-client.js';
 
