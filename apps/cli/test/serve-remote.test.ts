@@ -48,7 +48,7 @@ beforeAll(async () => {
   local = new DecoderPathSource(rf.model);
   eos = rf.tokenizer.eosTokenIds ?? rf.model.info.eosTokenIds;
   base = await startServer({ maxLogprobs: VOCAB });
-});
+}, 60_000);
 
 afterAll(async () => {
   for (const server of servers) await server.shutdown(0);
@@ -213,9 +213,9 @@ describe('RemotePathSource (vLLM) against reasonflow serve', () => {
     });
     expect(result.stopReason).toBe('aborted');
     expect(result.tokenIds).toEqual([]);
-    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(performance.now() - started).toBeLessThan(5_000);
     let after = await status(slowBase);
-    for (let i = 0; i < 50 && after.active > 0; i++) {
+    for (let i = 0; i < 100 && after.active > 0; i++) {
       await sleep(20);
       after = await status(slowBase);
     }
