@@ -127,7 +127,8 @@ describe('OpenAI request mapping', () => {
     const cases: [unknown, number, string | null, string | null][] = [
       [[1, 2], 400, null, 'invalid_body'],
       [{ prompt: 'a', n: 2 }, 400, 'n', 'unsupported_parameter'],
-      [{ prompt: 'a', logprobs: 2 }, 400, 'logprobs', 'unsupported_parameter'],
+      // logprobs ≤ --max-logprobs (default 20) are served by plain decoding (serve-remote.test.ts).
+      [{ prompt: 'a', logprobs: 21 }, 400, 'logprobs', 'invalid_value'],
       [{ prompt: 'a', max_tokns: 2 }, 400, 'max_tokns', 'unknown_parameter'],
       [{ prompt: 'a', model: 'gpt-4' }, 404, 'model', 'model_not_found'],
       [{ prompt: ['a', 'b'] }, 400, 'prompt', null],

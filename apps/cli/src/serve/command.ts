@@ -47,7 +47,12 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   }
 
   const modelId = servedModelId(options);
-  const server = new ReasonFlowServer(rf, { modelId, maxQueue: options.maxQueue, maxConcurrent: options.maxConcurrent });
+  const server = new ReasonFlowServer(rf, {
+    modelId,
+    maxQueue: options.maxQueue,
+    maxConcurrent: options.maxConcurrent,
+    maxLogprobs: options.maxLogprobs,
+  });
   try {
     const address = await server.listen(options.port, options.host);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

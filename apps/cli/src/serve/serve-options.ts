@@ -15,6 +15,8 @@ export interface ServeOptions {
   maxConcurrent: number;
   /** How long in-flight requests may run on after SIGTERM/SIGINT before they are aborted. */
   shutdownGraceMs: number;
+  /** Largest `logprobs` a completion may ask for (vLLM's --max-logprobs). */
+  maxLogprobs: number;
   help: boolean;
 }
 
@@ -24,6 +26,7 @@ export const SERVE_DEFAULTS = {
   maxQueue: 16,
   maxConcurrent: 1,
   shutdownGraceMs: 10_000,
+  maxLogprobs: 20,
 } as const;
 
 /** Parses the arguments after `serve`. @throws UsageError */
@@ -44,6 +47,7 @@ export function parseServeOptions(argv: readonly string[]): ServeOptions {
         'max-queue': { type: 'string' },
         'max-concurrent': { type: 'string' },
         'shutdown-grace-ms': { type: 'string' },
+        'max-logprobs': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -77,6 +81,7 @@ export function parseServeOptions(argv: readonly string[]): ServeOptions {
     maxQueue: int('max-queue', SERVE_DEFAULTS.maxQueue, 0),
     maxConcurrent: int('max-concurrent', SERVE_DEFAULTS.maxConcurrent, 1),
     shutdownGraceMs: int('shutdown-grace-ms', SERVE_DEFAULTS.shutdownGraceMs, 0),
+    maxLogprobs: int('max-logprobs', SERVE_DEFAULTS.maxLogprobs, 0),
     help: Boolean(v.help),
   };
 }
@@ -87,6 +92,8 @@ export function serveUsage(): string {
 Serves the model over an OpenAI-compatible HTTP API: GET /v1/models, POST /v1/completions and
 POST /v1/chat/completions (stream: true for server-sent events). ReasonFlow's settings come per
 request in an extra body field, e.g. "reasonflow": { "num_of_thinkers": 4, "num_of_thoughts": 4 }.
+/v1/completions with token-id prompts or "logprobs": k answers as vLLM does (plain decoding with
+top-k log-probabilities), so @reasonflow/backend-remote (engine 'vllm') can run its search here.
 
 Options:
   -m, --model <dir>            model folder (default: the embedded tiny model)
@@ -100,6 +107,8 @@ Options:
       --max-concurrent <int>   generations at once on the model, ≥ 1 (default ${SERVE_DEFAULTS.maxConcurrent}); no batching
       --shutdown-grace-ms <int> on SIGTERM/SIGINT, how long in-flight requests may finish before they
                                are aborted (default ${SERVE_DEFAULTS.shutdownGraceMs}); waiting ones get HTTP 503
+      --max-logprobs <int>     largest "logprobs" a completion may ask for, ≥ 0 (default
+                               ${SERVE_DEFAULTS.maxLogprobs}, as vLLM); more get HTTP 400
   -h, --help
 
 The address is printed on stderr once the model is loaded: "listening on http://HOST:PORT/v1".

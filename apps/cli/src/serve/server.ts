@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DecoderPathSource, ReferenceBackend } from '@reasonflow/core';
 import { ContextLengthError, type ReasonFlow, ReasonFlowError, UnsupportedFeatureError } from 'reasonflow';
 import { ApiError, invalidRequest } from './api-error.js';
 import { GenerationQueue, QueueClosedError, QueueFullError } from './generation-queue.js';
-import { apiErrorOf, type Endpoint, type ParsedRequest, parseOpenAIRequest } from './openai-request.js';
+import { apiErrorOf, DEFAULT_MAX_LOGPROBS, type Endpoint, type ParsedRequest, type PathsRequest, parseOpenAIRequest } from './openai-request.js';
 import {
   chatChunk,
   chatResponse,
@@ -20,6 +21,7 @@ import {
   usageChunk,
   usageOf,
 } from './openai-response.js';
+import { completePaths } from './path-completions.js';
 import { StopSequenceFilter } from './stop-sequences.js';
 
 export interface ServerOptions {
@@ -29,6 +31,8 @@ export interface ServerOptions {
   readonly maxConcurrent: number;
   /** Largest request body accepted (default 4 MiB); more is a 413. */
   readonly maxBodyBytes?: number;
+  /** Largest `logprobs` a completion may ask for (vLLM's `--max-logprobs`, default 20); more is a 400. */
+  readonly maxLogprobs?: number;
 }
 
 /** OpenAI's documented default for /v1/completions; chat defaults to the rest of the context. */
@@ -59,12 +63,17 @@ export class ReasonFlowServer {
   private stopping: Promise<void> | undefined;
   /** The served model's `created` (Unix seconds): when the server came up. */
   private readonly startedAt = Math.floor(Date.now() / 1000);
+  /** Log-softmax and top-k of path requests, on the host; its live tensors show in the status. */
+  private readonly pathBackend = new ReferenceBackend();
+  /** Path requests decode through core's PathSource over the loaded model, as a local search would. */
+  private readonly pathSource: DecoderPathSource;
 
   constructor(
     private readonly rf: ReasonFlow,
     private readonly options: ServerOptions,
   ) {
     this.queue = new GenerationQueue(options.maxQueue, options.maxConcurrent);
+    this.pathSource = new DecoderPathSource(rf.model, this.pathBackend, { name: 'serve' });
     this.routes = [
       { path: /^\/v1\/models$/, methods: { GET: (_req, res) => this.listModels(res) } },
       { path: /^\/v1\/models\/(.+)$/, methods: { GET: (_req, res, match) => this.getModel(res, decodeURIComponent(match[1]!)) } },
@@ -160,13 +169,17 @@ export class ReasonFlowServer {
       queued: this.queue.queued,
       max_queue: this.queue.maxQueue,
       max_concurrent: this.queue.maxConcurrent,
-      resources: await this.rf.resources(),
+      resources: { ...(await this.rf.resources()), pathTensors: this.pathBackend.liveTensors },
       memory: process.memoryUsage(),
     });
   }
 
   private async generate(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const request = parseOpenAIRequest(endpoint, await readJson(req, this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), this.options.modelId);
+    const body = await readJson(req, this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    const request = parseOpenAIRequest(endpoint, body, this.options.modelId, {
+      maxLogprobs: this.options.maxLogprobs ?? DEFAULT_MAX_LOGPROBS,
+      vocabSize: this.rf.model.info.vocabSize,
+    });
     const controller = new AbortController();
     // 'close' before the response finished: the client went away, so did the point of generating.
     const onClose = () => {
@@ -192,6 +205,7 @@ export class ReasonFlowServer {
   /** Runs one generation and writes its response (JSON, or SSE chunks as the text grows). */
   private async respond(request: ParsedRequest, res: ServerResponse, signal: AbortSignal, queueTimeMs: number): Promise<void> {
     signal.throwIfAborted();
+    if (request.paths) return this.respondPaths(request.paths, request, res, signal);
     const chat = request.endpoint === 'chat';
     const rf = this.rf.withConfig(request.config);
     const maxNewTokens =
@@ -226,6 +240,14 @@ export class ReasonFlowServer {
     events.send(chat ? chatChunk(meta, {}, finish, extension) : completionChunk(meta, '', finish, extension));
     if (request.includeUsage) events.send(usageChunk(meta, chat ? 'chat.completion.chunk' : 'text_completion', usage));
     await events.end();
+  }
+
+  /** A path request (token-id prompts or logprobs): one choice per prompt, as vLLM answers it. */
+  private async respondPaths(paths: PathsRequest, request: ParsedRequest, res: ServerResponse, signal: AbortSignal): Promise<void> {
+    const meta: ResponseMeta = { id: `cmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: this.options.modelId };
+    const context = { source: this.pathSource, tokenizer: this.rf.tokenizer, encode: (text: string) => this.rf.encode(text) };
+    const { choices, usage } = await completePaths(context, paths, request.options, request.options.maxNewTokens ?? COMPLETIONS_DEFAULT_MAX_TOKENS, signal);
+    await sendJson(res, 200, { id: meta.id, object: 'text_completion', created: meta.created, model: meta.model, choices, usage });
   }
 
   /** Answers with the error: a JSON error body, or an error event when a stream has begun. */
