@@ -7,7 +7,7 @@ import type { TensorBackend } from '../tensor-backend.js';
 import { tokenConfidence } from './confidence.js';
 import { DEFAULT_CONFIDENCE_TOP_K, deepConfChoice, deepConfSettings, endWave, WindowedTrace } from './deepconf.js';
 import { copyParticle, DEFAULT_MAX_RETRIES, fresh, guidedChoice, guidedSettings, type Particle, RESAMPLING_STREAM, resampleRows, scoreCompletedSteps } from './guided-search.js';
-import { chooseBestOfN, requireAnswers, stopOf, voteSelfConsistency } from './sampled-traces.js';
+import { chooseBestOfN, requireAnswers, singleTraceOutcome, stopOf, voteSelfConsistency } from './sampled-traces.js';
 import { DEFAULT_MAX_NEW_TOKENS, DEFAULT_SEED, DEFAULT_TEMPERATURE } from './search-run.js';
 import { Trace, TraceContext } from './trace-context.js';
 import type {
@@ -566,15 +566,9 @@ async function reasonFlowOverPaths(
       topLogProbs: pathOptions.topLogProbs ?? Math.min(source.maxTopLogProbs, DEFAULT_REASONFLOW_TOP_LOG_PROBS),
     },
   );
-  const text = decode ? (result.tokenIds.length === 0 ? '' : decode(result.tokenIds)) : undefined;
-  const answer = text !== undefined && extractAnswer ? extractAnswer(text) : null;
   const { stats } = result;
   return {
-    tokenIds: result.tokenIds,
-    ...(text !== undefined ? { text } : {}),
-    answer,
-    candidates: [{ tokenIds: result.tokenIds, ...(text !== undefined ? { text } : {}), answer, weight: 1, meanLogProb: Number.NaN, finish: result.stopReason }],
-    stopReason: result.stopReason,
+    ...singleTraceOutcome(result.tokenIds, result.stopReason, decode, extractAnswer),
     stats: {
       strategy: 'reasonflow',
       promptTokens: stats.promptTokens,

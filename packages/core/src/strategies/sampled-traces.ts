@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { type SearchRun, samplingOf, TokenChooser, Trace } from './search-run.js';
 import type { TraceContext } from './trace-context.js';
+import type { StopReason } from '../stop-conditions.js';
 import type { BestOfNStrategy, GreedyStrategy, SamplingStrategy, SearchCandidate, SearchResult, SelfConsistencyStrategy } from './types.js';
 import { weightedVote } from './voting.js';
 
@@ -123,4 +124,22 @@ export function bestIndex(values: readonly number[]): number {
 export function stopOf(candidate: SearchCandidate): SearchResult['stopReason'] {
   const f = candidate.finish;
   return f === 'low-confidence' ? 'rejected' : f;
+}
+
+/** A ReasonFlow run's one trace as a search result's text, answer and single candidate (local and over paths alike). */
+export function singleTraceOutcome(
+  tokenIds: readonly number[],
+  stopReason: StopReason,
+  decode: ((ids: readonly number[]) => string) | undefined,
+  extractAnswer: ((text: string) => string | null) | undefined,
+): Pick<SearchResult, 'tokenIds' | 'text' | 'answer' | 'candidates' | 'stopReason'> {
+  const text = decode ? (tokenIds.length === 0 ? '' : decode(tokenIds)) : undefined;
+  const answer = text !== undefined && extractAnswer ? extractAnswer(text) : null;
+  return {
+    tokenIds,
+    ...(text !== undefined ? { text } : {}),
+    answer,
+    candidates: [{ tokenIds, ...(text !== undefined ? { text } : {}), answer, weight: 1, meanLogProb: Number.NaN, finish: stopReason }],
+    stopReason,
+  };
 }

@@ -4,7 +4,7 @@ import { ReasonFlowEngine } from '../engine.js';
 import type { DecoderModel } from '../model.js';
 import { runDeepConf } from './deepconf.js';
 import { runGuidedSearch } from './guided-search.js';
-import { requireAnswers, runBestOfN, runSelfConsistency, runSingle } from './sampled-traces.js';
+import { requireAnswers, runBestOfN, runSelfConsistency, runSingle, singleTraceOutcome } from './sampled-traces.js';
 import { SearchRun } from './search-run.js';
 import type { SearchEngineOptions, SearchOptions, SearchOptionsInput, SearchResult, Strategy, StrategyInput } from './types.js';
 import { resolveSearchOptions, resolveStrategy } from './validate.js';
@@ -92,15 +92,9 @@ async function runReasonFlow(
     onToken: onToken ? (t) => onToken({ tokenId: t.tokenId, index: t.index }) : undefined,
     onIteration: onIteration ? (report) => onIteration({ kind: 'reasonflow', report }) : undefined,
   });
-  const text = decode ? (result.tokenIds.length === 0 ? '' : decode(result.tokenIds)) : undefined;
-  const answer = text !== undefined && extractAnswer ? extractAnswer(text) : null;
   const { stats } = result;
   return {
-    tokenIds: result.tokenIds,
-    ...(text !== undefined ? { text } : {}),
-    answer,
-    candidates: [{ tokenIds: result.tokenIds, ...(text !== undefined ? { text } : {}), answer, weight: 1, meanLogProb: Number.NaN, finish: result.stopReason }],
-    stopReason: result.stopReason,
+    ...singleTraceOutcome(result.tokenIds, result.stopReason, decode, extractAnswer),
     stats: {
       strategy: 'reasonflow',
       promptTokens: stats.promptTokens,
