@@ -74,12 +74,7 @@ export async function runGuidedSearch(run: SearchRun, strategy: GuidedSearchStra
       const tokens = run.choose(logits, traces, () => chooser);
       logits = undefined;
       await scoreCompletedSteps(run, particles, boundary, scorer, scored);
-      for (let r = 0; r < rows; r++) {
-        const p = particles[r];
-        if (!p || p.trace.live) continue;
-        if (p.trace.finish !== 'rejected') finished.push({ trace: p.trace, lowest: Number.isFinite(p.lowest) ? p.lowest : 0 });
-        particles[r] = undefined;
-      }
+      collectFinished(particles, finished);
       const live = particles.filter((p): p is Particle => p !== undefined);
       if (run.aborted) {
         stopReason = 'aborted';
@@ -154,6 +149,16 @@ export function resampleRows(
   });
   run.options.onIteration?.({ kind: 'resample', round, weights: byRow, ancestors: Array.from(sources), scored, finished });
   return sources;
+}
+
+/** Moves every particle that stopped out of `particles` (its slot becomes empty); finished, not rejected, ones join `finished`. */
+export function collectFinished(particles: (Particle | undefined)[], finished: { trace: Trace; lowest: number }[]): void {
+  for (let r = 0; r < particles.length; r++) {
+    const p = particles[r];
+    if (!p || p.trace.live) continue;
+    if (p.trace.finish !== 'rejected') finished.push({ trace: p.trace, lowest: Number.isFinite(p.lowest) ? p.lowest : 0 });
+    particles[r] = undefined;
+  }
 }
 
 /** The final vote over finished particles, weighted by softmax(lowest step score / τ); undefined when none finished. */

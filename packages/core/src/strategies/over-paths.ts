@@ -6,7 +6,7 @@ import { mixSeeds, SeededRandom } from '../random.js';
 import type { TensorBackend } from '../tensor-backend.js';
 import { tokenConfidence } from './confidence.js';
 import { DEFAULT_CONFIDENCE_TOP_K, deepConfChoice, deepConfSettings, endWave, WindowedTrace } from './deepconf.js';
-import { copyParticle, DEFAULT_MAX_RETRIES, fresh, guidedChoice, guidedSettings, type Particle, RESAMPLING_STREAM, resampleRows, scoreCompletedSteps } from './guided-search.js';
+import { collectFinished, copyParticle, DEFAULT_MAX_RETRIES, fresh, guidedChoice, guidedSettings, type Particle, RESAMPLING_STREAM, resampleRows, scoreCompletedSteps } from './guided-search.js';
 import { chooseBestOfN, requireAnswers, singleTraceOutcome, stopOf, voteSelfConsistency } from './sampled-traces.js';
 import { DEFAULT_MAX_NEW_TOKENS, DEFAULT_SEED, DEFAULT_TEMPERATURE } from './search-run.js';
 import { Trace, TraceContext } from './trace-context.js';
@@ -441,12 +441,7 @@ async function guidedOverPaths(run: PathStrategyRun, strategy: GuidedSearchStrat
       break;
     }
     await scoreCompletedSteps(run, particles, boundary, scorer, scored);
-    for (let r = 0; r < rows; r++) {
-      const p = particles[r];
-      if (!p || p.trace.live) continue;
-      if (p.trace.finish !== 'rejected') finished.push({ trace: p.trace, lowest: Number.isFinite(p.lowest) ? p.lowest : 0 });
-      particles[r] = undefined;
-    }
+    collectFinished(particles, finished);
     const live = particles.filter((p): p is Particle => p !== undefined);
     if (live.length === 0 && finished.length === 0 && retriesLeft > 0) {
       // Every particle was rejected: back to the round's start, sampled again with new seeds.
