@@ -1,4 +1,4 @@
-import { type BackendDevice, registerBackend, type RuntimeBackend, resolveDevice } from '@reasonflow/model-adapter';
+import { type BackendDevice, createOrtSession, registerBackend, type RuntimeBackend, resolveDevice } from '@reasonflow/model-adapter';
 import * as ort from 'onnxruntime-node';
 import { CUDA_INSTALL_HINT } from './errors.js';
 import { type CudaAvailability, type Device, type ExecutionProvider, probeCuda } from './execution-provider.js';
@@ -28,8 +28,8 @@ export function createNodeBackend(options: NodeBackendOptions = {}): RuntimeBack
     name: 'onnxruntime-node',
     runtime: ort,
     devices: [CUDA, CPU],
-    createSession: (bytes, device, sessionOptions) =>
-      ort.InferenceSession.create(bytes, {
+    createSession: (model, device, sessionOptions) =>
+      createOrtSession(ort, model, {
         ...sessionOptions,
         // CUDA leaves the operators it lacks to the CPU provider, inside one session.
         executionProviders: device.name === 'cuda' ? [{ name: 'cuda', deviceId: cudaDeviceId }, 'cpu'] : ['cpu'],

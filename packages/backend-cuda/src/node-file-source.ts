@@ -55,5 +55,7 @@ export function nodeFileSource(folder: string, onProgress?: (progress: FileProgr
       onProgress?.({ file: relPath, loaded: buffer.byteLength, total: buffer.byteLength, done: true });
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     },
+    localPath: path,
+    byteLength: async (relPath) => (await stat(path(relPath))).size,
   };
 }

@@ -12,6 +12,14 @@ export interface ModelFileSource {
   readText(relPath: string): Promise<string>;
   /** The file's bytes; rejects when it cannot be read. */
   readBinary(relPath: string): Promise<Uint8Array>;
+  /**
+   * Local sources only: where the file is on disk, so that onnxruntime opens a graph and reads its
+   * external data itself: no copy of the weights in JavaScript, and no 2 GiB limit of one read.
+   * Given together with `byteLength`.
+   */
+  readonly localPath?: (relPath: string) => string;
+  /** The file's size in bytes, without reading it (external data is checked against what the graph needs). */
+  readonly byteLength?: (relPath: string) => Promise<number>;
 }
 
 /**

@@ -1,6 +1,6 @@
 export { type ModelFileSource, memoryFileSource } from './file-source.js';
 export { type FetchFileSourceOptions, type FileProgress, fetchFileSource } from './fetch-file-source.js';
-export type { OnnxRuntime, OrtSession, OrtSessionOptions, OrtTensor, SessionFactory } from './runtime.js';
+export { createOrtSession, type OnnxRuntime, type OrtSession, type OrtSessionOptions, type OrtTensor, type SessionFactory } from './runtime.js';
 export { type LoadedModel, type LoadModelFolderOptions, loadModelFolder, loadTokenizer, MODEL_FILES } from './load.js';
 export { type DeviceLoadedModel, type LoadModelOptions, loadModel } from './load-model.js';
 export {

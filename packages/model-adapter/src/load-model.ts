@@ -88,7 +88,7 @@ async function loadOnDevice(
   const loaded = await loadModelFolder(source, {
     runtime: backend.runtime,
     ...(options.sessionOptions !== undefined ? { sessionOptions: options.sessionOptions } : {}),
-    createSession: (bytes, _file, sessionOptions) => createBackendSession(backend, bytes, device, sessionOptions),
+    createSession: (model, _file, sessionOptions) => createBackendSession(backend, model, device, sessionOptions),
     kvCacheOps: (runtime) => kvCacheOpsFor(backend, device, runtime, options.sessionOptions),
     ...(onDevice ? { kvOutputLocation: device.outputLocation! } : {}),
     ...(options.inputsEmbeds !== undefined ? { inputsEmbeds: options.inputsEmbeds } : {}),

@@ -9,7 +9,7 @@ import { HostKvCacheOps, type KvCacheOps } from './kv-cache-ops.js';
 import { type ModelConfig, parseModelConfig, tokenIds } from './model-config.js';
 import { ModelEventHub, type ModelEventListener } from './model-events.js';
 import { type DtypeFiles, type ModelDtype, resolveDtypeFiles } from './model-files.js';
-import type { OnnxRuntime, OrtSession, OrtSessionOptions, SessionFactory } from './runtime.js';
+import { createOrtSession, type OnnxRuntime, type OrtSession, type OrtSessionOptions, type SessionFactory } from './runtime.js';
 import { createModelTokenizer, type ModelTokenizer, type TokenizerIds } from './tokenizer.js';
 
 /** The files of a model folder, relative to it. */
@@ -317,13 +317,21 @@ function sessionOpener(context: LoadContext, options: LoadModelFolderOptions, co
   if (options.kvOutputLocation !== undefined && config !== undefined) {
     sessionOptions.preferredOutputLocation = kvOutputLocations(names, config.numLayers, options.kvOutputLocation);
   }
-  const create: SessionFactory = options.createSession ?? ((bytes, _file, opts) => options.runtime.InferenceSession.create(bytes, opts));
+  const create: SessionFactory = options.createSession ?? ((model, _file, opts) => createOrtSession(options.runtime, model, opts));
+  const { source } = context;
+  const onDisk = source.localPath !== undefined && source.byteLength !== undefined;
   return async (file: string): Promise<OrtSession | undefined> => {
     try {
-      const bytes = await context.source.readBinary(file);
-      const externalData = await readExternalData(context, file, bytes);
+      const bytes = await source.readBinary(file);
+      const externalData = await readExternalData(context, file, bytes, onDisk);
       if (externalData === undefined) return undefined;
-      const session = await create(bytes, file, externalData.length > 0 ? { ...sessionOptions, externalData } : { ...sessionOptions });
+      // On disk, onnxruntime opens the graph by path and finds its external data beside it.
+      const session =
+        externalData.length === 0
+          ? await create(bytes, file, { ...sessionOptions })
+          : onDisk
+            ? await create(source.localPath!(file), file, { ...sessionOptions })
+            : await create(bytes, file, { ...sessionOptions, externalData: externalData as { path: string; data: Uint8Array }[] });
       context.sessions.push(session);
       return session;
     } catch (error) {
@@ -337,10 +345,16 @@ function sessionOpener(context: LoadContext, options: LoadModelFolderOptions, co
 /**
  * The external data files of `file` (every location its tensors name: `model.onnx_data`,
  * `model.onnx.data`, shards `model.onnx_data_1`, …), read from the folder: onnxruntime given bytes
- * would look for them in the current directory and report them there. `undefined` when one is
- * missing or shorter than its tensors need (a problem naming that file).
+ * would look for them in the current directory and report them there. `onDisk`: only their sizes are
+ * checked (no `data`: onnxruntime reads them itself). `undefined` when one is missing or shorter than
+ * its tensors need (a problem naming that file).
  */
-async function readExternalData(context: LoadContext, file: string, bytes: Uint8Array): Promise<{ path: string; data: Uint8Array }[] | undefined> {
+async function readExternalData(
+  context: LoadContext,
+  file: string,
+  bytes: Uint8Array,
+  onDisk: boolean,
+): Promise<{ path: string; data?: Uint8Array }[] | undefined> {
   const { source, problems } = context;
   const directory = file.slice(0, file.lastIndexOf('/') + 1);
   const referenced = externalDataFiles(bytes);
@@ -351,7 +365,7 @@ async function readExternalData(context: LoadContext, file: string, bytes: Uint8
       if (await source.exists(`${directory}${location}`)) referenced.push({ location });
     }
   }
-  const externalData: { path: string; data: Uint8Array }[] = [];
+  const externalData: { path: string; data?: Uint8Array }[] = [];
   let usable = true;
   for (const { location, bytesNeeded } of referenced) {
     const dataFile = `${directory}${location}`;
@@ -360,13 +374,14 @@ async function readExternalData(context: LoadContext, file: string, bytes: Uint8
       usable = false;
       continue;
     }
-    const data = await source.readBinary(dataFile);
-    if (bytesNeeded !== undefined && data.byteLength < bytesNeeded) {
-      problems.push(`${dataFile}: truncated: ${data.byteLength} bytes, but ${file} stores tensors up to byte ${bytesNeeded} there (external data)`);
+    const data = onDisk ? undefined : await source.readBinary(dataFile);
+    const size = data?.byteLength ?? (await source.byteLength!(dataFile));
+    if (bytesNeeded !== undefined && size < bytesNeeded) {
+      problems.push(`${dataFile}: truncated: ${size} bytes, but ${file} stores tensors up to byte ${bytesNeeded} there (external data)`);
       usable = false;
       continue;
     }
-    externalData.push({ path: location, data });
+    externalData.push(data === undefined ? { path: location } : { path: location, data });
   }
   return usable ? externalData : undefined;
 }

@@ -1,5 +1,5 @@
 import { BackendUnavailableError, ConfigError } from '@reasonflow/core';
-import type { OnnxRuntime, OrtSession, OrtSessionOptions } from './runtime.js';
+import { createOrtSession, type OnnxRuntime, type OrtSession, type OrtSessionOptions } from './runtime.js';
 
 /**
  * Where a device keeps the KV cache between forward passes: `host` (CPU memory, typed-array copies)
@@ -50,14 +50,20 @@ export interface RuntimeBackend {
   /**
    * Creates one session on `device`. `options` already holds everything but the execution providers
    * (which the backend sets, e.g. with a CUDA device ordinal). Default: the device name as the only provider.
+   * `model`: the graph's bytes, or its path when the file source is local (see `ModelFileSource.localPath`).
    */
-  createSession?(bytes: Uint8Array, device: BackendDevice, options: OrtSessionOptions): Promise<OrtSession>;
+  createSession?(model: Uint8Array | string, device: BackendDevice, options: OrtSessionOptions): Promise<OrtSession>;
 }
 
 /** Creates a session on `device` with the backend's rule (or the device name as the only provider). */
-export function createBackendSession(backend: RuntimeBackend, bytes: Uint8Array, device: BackendDevice, options: OrtSessionOptions): Promise<OrtSession> {
-  if (backend.createSession) return backend.createSession(bytes, device, options);
-  return backend.runtime.InferenceSession.create(bytes, { ...options, executionProviders: [device.name] });
+export function createBackendSession(
+  backend: RuntimeBackend,
+  model: Uint8Array | string,
+  device: BackendDevice,
+  options: OrtSessionOptions,
+): Promise<OrtSession> {
+  if (backend.createSession) return backend.createSession(model, device, options);
+  return createOrtSession(backend.runtime, model, { ...options, executionProviders: [device.name] });
 }
 
 /** A device picked for a load: the device, what was asked for, and the one warning line when `auto` skipped devices. */

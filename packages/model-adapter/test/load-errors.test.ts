@@ -1,13 +1,13 @@
 import { ModelError } from '@reasonflow/core';
 import { describe, expect, it } from 'vitest';
-import { loadModelFolder, memoryFileSource, type OrtSession, type SessionFactory } from '../src/index.js';
+import { createOrtSession, loadModelFolder, memoryFileSource, type OrtSession, type SessionFactory } from '../src/index.js';
 import { cpuSessionOptions, ort, TOY, toyDecoder, toyEmbed, toyEmbedWeights, toyFiles, toyFolder, type ToyFolderOptions } from './fixtures.js';
 
 /** Loads a toy folder expecting failure; returns the error and checks every session was released. */
 async function failLoad(options: ToyFolderOptions): Promise<ModelError> {
   const live = new Set<OrtSession>();
   const createSession: SessionFactory = async (bytes, _file, opts) => {
-    const session = await ort.InferenceSession.create(bytes, opts);
+    const session = await createOrtSession(ort, bytes, opts);
     live.add(session);
     const release = session.release.bind(session);
     session.release = async () => {

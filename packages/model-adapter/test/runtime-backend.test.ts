@@ -1,6 +1,6 @@
 import { BackendUnavailableError, ConfigError, ModelError } from '@reasonflow/core';
 import { describe, expect, it } from 'vitest';
-import { type BackendDevice, loadModel, type ModelEvent, memoryFileSource, registerBackend, resolveBackend, resolveDevice, type RuntimeBackend } from '../src/index.js';
+import { type BackendDevice, createOrtSession, loadModel, type ModelEvent, memoryFileSource, registerBackend, resolveBackend, resolveDevice, type RuntimeBackend } from '../src/index.js';
 import { cpuSessionOptions, ort, toyFolder } from './fixtures.js';
 
 const cpu: BackendDevice = { name: 'cpu', label: 'CPU', kvPlacement: 'host' };
@@ -22,7 +22,7 @@ function backend(devices: BackendDevice[]): RuntimeBackend {
     devices,
     createSession: async (bytes, device, options) => {
       if (device.name === 'accel') throw new Error('ACCEL kernels missing');
-      return ort.InferenceSession.create(bytes, { ...options, executionProviders: ['cpu'] });
+      return createOrtSession(ort, bytes, { ...options, executionProviders: ['cpu'] });
     },
   };
 }
