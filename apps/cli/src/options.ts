@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG, type ReasonFlowConfig, type ReasonFlowConfigInput } from 'reasonflow';
+import { ConfigError, DEFAULT_CONFIG, parseStepDelimiter, type ReasonFlowConfig, type ReasonFlowConfigInput } from 'reasonflow';
 import { LIVE_VIEW_LEGEND } from './thinker-panel.js';
 
 /** A command-line mistake: printed with the usage hint, exit code 2. */
@@ -245,19 +245,14 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
   };
 }
 
-/** `/…/flags` is a RegExp; anything else a literal string (`\n` and `\t` escapes allowed). */
-export function parseStepDelimiter(text: string): string | RegExp {
-  const regex = /^\/(.+)\/([a-z]*)$/.exec(text);
-  if (regex) {
-    try {
-      return new RegExp(regex[1]!, regex[2]);
-    } catch (error) {
-      throw new UsageError(`--step-delimiter: ${(error as Error).message}`);
-    }
+/** `--step-delimiter` through core's parser, its ConfigError as a usage error naming the flag. */
+function stepDelimiterFlag(text: string): string | RegExp {
+  try {
+    return parseStepDelimiter(text);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`--step-delimiter ${JSON.stringify(text)}: expected ${error.allowed}.`);
+    throw error;
   }
-  const literal = text.replace(/\\n/g, '\n').replace(/\\t/g, '\t');
-  if (literal === '') throw new UsageError('--step-delimiter must not be empty.');
-  return literal;
 }
 
 /** The multi-path strategies' flags, refused where they do not apply. */
@@ -293,7 +288,7 @@ function searchOptions(
   if (customModel && scorer === 'checker') throw new UsageError("--scorer checker checks the embedded model's task steps; it is not available with --model.");
   return {
     samples,
-    stepDelimiter: delimiterText === undefined ? undefined : parseStepDelimiter(delimiterText),
+    stepDelimiter: delimiterText === undefined ? undefined : stepDelimiterFlag(delimiterText),
     scorer,
     answer: Boolean(v.answer) || needsAnswer,
   };

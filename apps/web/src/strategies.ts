@@ -3,7 +3,7 @@
  * library calls they stand for. Pure (no DOM), so the page and the tests build the same calls.
  */
 import { extractAnswer, parsePrompt, taskStepChecker } from '@reasonflow/model-tiny';
-import { ConfigError, type ReasonFlowConfigInput, type StrategyInput } from 'reasonflow';
+import { ConfigError, parseStepDelimiter, type ReasonFlowConfigInput, type StrategyInput } from 'reasonflow';
 
 /** The CLI's `--strategy` values, in its order. */
 export const STRATEGIES = ['greedy', 'sample', 'best-of-n', 'self-consistency', 'reasonflow', 'guided', 'deepconf'] as const;
@@ -119,19 +119,6 @@ function numberOf(field: string, text: string | boolean | undefined): number | u
   // Plain decimals as the CLI takes them: Number() alone would also read '0x4', '1e1' and 'Infinity'.
   if (!DECIMAL.test(text)) throw new ConfigError(field, text, 'a plain decimal number');
   return Number(text);
-}
-
-/** `/…/flags` is a RegExp; anything else a literal string (`\n` and `\t` escapes), as the CLI's --step-delimiter. */
-export function parseStepDelimiter(text: string): string | RegExp {
-  const regex = /^\/(.+)\/([a-z]*)$/.exec(text);
-  if (regex) {
-    try {
-      return new RegExp(regex[1]!, regex[2]);
-    } catch (error) {
-      throw new ConfigError('stepDelimiter', text, `a valid /regex/ (${(error as Error).message})`);
-    }
-  }
-  return text.replace(/\\n/g, '\n').replace(/\\t/g, '\t');
 }
 
 /**

@@ -6,7 +6,7 @@
 import { COUNTDOWN_STEP_DELIMITER, modelPath } from '@reasonflow/model-tiny';
 import { ConfigError, ReasonFlow } from 'reasonflow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { OPTION_FIELDS, type OptionValues, parseStepDelimiter, planRun, STRATEGIES } from '../src/strategies.js';
+import { OPTION_FIELDS, type OptionValues, planRun, STRATEGIES } from '../src/strategies.js';
 
 /** The form as the page starts: every control at its initial value. */
 const initial = (): Record<string, string | boolean> => Object.fromEntries(OPTION_FIELDS.map((f) => [f.flag, f.initial]));
@@ -59,7 +59,7 @@ describe('planRun', () => {
   test('what only the page can judge is a ConfigError too', () => {
     expect(() => planRun('guided', form({ scorer: 'checker' }), 'Once upon a time', {})).toThrow(ConfigError);
     expect(() => planRun('guided', form({ scorer: 'checker' }), 'Once upon a time', {})).toThrow(/"scorer".*task prompt/);
-    expect(() => parseStepDelimiter('/(/')).toThrow(/Invalid config field "stepDelimiter"/);
+    expect(() => planRun('guided', form({ 'step-delimiter': '/(/' }), 'x', {})).toThrow(/Invalid config field "stepDelimiter": got "\/\(\/", expected a valid \/regex\//);
     expect(() => planRun('best-of-n', form({ temperature: 'warm' }), 'x', {})).toThrow(/Invalid config field "temperature": got "warm", expected a plain decimal number/);
     expect(() => planRun('guided', form({ samples: '0x4' }), 'x', {})).toThrow(/"samples": got "0x4"/);
     expect(planRun('guided', form({ samples: '4', temperature: '.5' }), 'x', {})).toMatchObject({ strategy: { particles: 4, temperature: 0.5 } });

@@ -35,6 +35,7 @@ export {
 export { generateWith, streamWith } from './strategies/search.js';
 export { resolveSearchOptions, resolveStrategy } from './strategies/validate.js';
 export { meanLogProbStepScorer } from './strategies/guided-search.js';
+export { parseStepDelimiter } from './strategies/step-boundary.js';
 export type * from './strategies/types.js';
 export { SNAKE_CASE_STRATEGY_FIELDS } from './strategies/types.js';
 export type * from './path-source.js';

@@ -3,6 +3,7 @@ import {
   ConfigError,
   type ForwardEvent,
   generateWith,
+  parseStepDelimiter,
   ReasonFlowEngine,
   ReferenceBackend,
   resolveStrategy,
@@ -42,6 +43,31 @@ async function observed(model: ToyModel, strategy: StrategyInput, options: Param
   const rowPositions = forwards.reduce((s, e) => s + e.rows * e.positions, 0);
   return { result, forwards, rowPositions };
 }
+
+describe('parseStepDelimiter (the CLI and demo text form)', () => {
+  it('/…/flags is a RegExp, other text a literal with \\n and \\t escapes', () => {
+    expect(parseStepDelimiter('/[.!?]$/i')).toEqual(/[.!?]$/i);
+    expect(parseStepDelimiter('\\n')).toBe('\n');
+    expect(parseStepDelimiter('a\\tb')).toBe('a\tb');
+    expect(parseStepDelimiter('|')).toBe('|');
+    expect(parseStepDelimiter('//')).toBe('//');
+  });
+
+  it('an empty text or a RegExp that does not compile is a ConfigError on stepDelimiter', () => {
+    for (const [text, allowed] of [['', /a non-empty delimiter/], ['/(/', /a valid \/regex\/ \(Invalid regular expression/]] as const) {
+      const error = (() => {
+        try {
+          parseStepDelimiter(text);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).field).toBe('stepDelimiter');
+      expect((error as ConfigError).allowed).toMatch(allowed);
+    }
+  });
+});
 
 describe('systematic resampling', () => {
   it('places evenly spaced pointers from one uniform', () => {

@@ -23,6 +23,7 @@ export {
   ContextLengthError,
   DEFAULT_CONFIG,
   ModelError,
+  parseStepDelimiter,
   ReasonFlowError,
   UnsupportedFeatureError,
   resolveConfig,

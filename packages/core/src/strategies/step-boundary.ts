@@ -27,3 +27,22 @@ export class StepBoundary {
     return this.regex ? this.regex.test(text) : text.endsWith(d as string);
   }
 }
+
+/**
+ * A step delimiter written as text, as the CLI's `--step-delimiter` and the web demo take it:
+ * `/…/flags` is a RegExp; anything else is a literal string, with `\n` and `\t` escapes.
+ * @throws ConfigError (field `stepDelimiter`) for an empty text or a RegExp that does not compile
+ */
+export function parseStepDelimiter(text: string): string | RegExp {
+  const regex = /^\/(.+)\/([a-z]*)$/.exec(text);
+  if (regex) {
+    try {
+      return new RegExp(regex[1]!, regex[2]);
+    } catch (error) {
+      throw new ConfigError('stepDelimiter', text, `a valid /regex/ (${(error as Error).message})`);
+    }
+  }
+  const literal = text.replace(/\\n/g, '\n').replace(/\\t/g, '\t');
+  if (literal === '') throw new ConfigError('stepDelimiter', text, 'a non-empty delimiter');
+  return literal;
+}
