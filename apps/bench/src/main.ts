@@ -43,7 +43,7 @@ const { values } = parseArgs({
 
 if (values['real-shapes']) {
   try {
-    await runRealShapesCli(values, here('../results/real-shapes.json'));
+    await runRealShapesCli(values, here('../results/real-shapes.json'), { json: here('../results/full.json'), markdown: here('../../../docs/benchmarks.md') });
     process.exit(0);
   } catch (error) {
     console.error(error);

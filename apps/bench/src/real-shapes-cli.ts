@@ -2,7 +2,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { machineInfo } from './machine.js';
-import { DEFAULT_MODELS_DIR, ensureRealShape, REAL_SHAPES, type RealShapeDtype, renderRealShapes, runRealShapes } from './real-shapes.js';
+import { DEFAULT_MODELS_DIR, ensureRealShape, REAL_SHAPES, type RealShapeDtype, type RealShapesRecord, renderRealShapes, runRealShapes } from './real-shapes.js';
+import { recordRealShapes } from './run.js';
 
 export interface RealShapesArgs {
   shapes?: string;
@@ -34,8 +35,15 @@ function list<T extends string>(value: string | undefined, allowed: readonly T[]
   return items as T[];
 }
 
-export async function runRealShapesCli(args: RealShapesArgs, jsonPath: string): Promise<void> {
+/**
+ * Measures, writes `jsonPath` and prints the table. A run of the generated shapes at full depth is
+ * also recorded in the saved full results (`report`) and docs/benchmarks.md is re-rendered.
+ */
+export async function runRealShapesCli(args: RealShapesArgs, jsonPath: string, report?: { json: string; markdown: string }): Promise<void> {
   const log = (line: string) => console.error(`[bench] ${line}`);
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const machine = machineInfo();
   const dtypes = list<RealShapeDtype>(args.dtypes, ['fp32', 'fp16'], 'dtypes', ['fp32', 'fp16']);
   const layers = args.layers === undefined ? undefined : positiveInt(args.layers, 'layers', 1);
   let folders = args.folder ?? [];
@@ -58,7 +66,14 @@ export async function runRealShapesCli(args: RealShapesArgs, jsonPath: string): 
   const results = await runRealShapes(options);
   const { log: _log, ...settings } = options;
   await mkdir(dirname(jsonPath), { recursive: true });
-  await writeFile(jsonPath, `${JSON.stringify({ machine: machineInfo(), settings, results }, null, 2)}\n`);
+  const { folders: _folders, ...recorded } = settings;
+  const record: RealShapesRecord = { startedAt, durationSeconds: (performance.now() - started) / 1000, machine, settings: recorded, results };
+  await writeFile(jsonPath, `${JSON.stringify(record, null, 2)}\n`);
   console.log(renderRealShapes(results));
   log(`wrote ${jsonPath}`);
+  const generatedShapes = (args.folder ?? []).length === 0 && layers === undefined;
+  if (report && generatedShapes) {
+    if (await recordRealShapes(report.json, report.markdown, record)) log(`recorded in ${report.json} and ${report.markdown}`);
+    else log(`no ${report.json} to record this run in (run \`pnpm bench\` first)`);
+  }
 }

@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { loadModel, type NodeLoadedModel } from '@reasonflow/backend-cuda';
 import { ReasonFlow } from 'reasonflow';
 import { BareOrtDecoder } from './bare-loop.js';
+import type { MachineInfo } from './machine.js';
 import { median, medianRatio } from './stats.js';
 
 export type RealShapeDtype = 'fp32' | 'fp16';
@@ -40,6 +41,15 @@ export interface RealShapesOptions {
   /** Also time transformers.js with its default session options (its own thread choice). */
   transformersDefaults: boolean;
   log: (line: string) => void;
+}
+
+/** One `--real-shapes` run as docs/benchmarks.md records it. */
+export interface RealShapesRecord {
+  startedAt: string;
+  durationSeconds: number;
+  machine: MachineInfo;
+  settings: { reps: number; tokens: number; threads: number; prompt: string; transformersDefaults: boolean };
+  results: RealShapeResult[];
 }
 
 export interface RealShapeResult {

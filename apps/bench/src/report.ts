@@ -1,4 +1,5 @@
 /** docs/benchmarks.md, rendered from the results JSON only. */
+import { type RealShapesRecord, renderRealShapes } from './real-shapes.js';
 import type { BenchResults } from './run.js';
 import type { Cell, StrategyResult } from './quality.js';
 import { signTestP } from './stats.js';
@@ -43,6 +44,7 @@ export function renderReport(results: BenchResults, chartFile: string): string {
     '',
     `Mode: **${results.mode}**, run ${results.startedAt}, ${num(results.durationSeconds, 0)} s wall. Model: \`${results.model.path}\` (${results.model.training}).`,
     '',
+    ...carriedOverNote(results),
     '## Machine',
     '',
     '| | |',
@@ -140,6 +142,7 @@ export function renderReport(results: BenchResults, chartFile: string): string {
     for (const s of q.onGridSubset.filter((x) => x.kind === 'reasonflow')) out.push(`- ${s.label}: \`${JSON.stringify(s.config)}\``);
     out.push('');
   }
+  if (results.realShapes) out.push(...realShapesSection(results.realShapes));
   out.push(
     '## Reproduce',
     '',
@@ -147,6 +150,8 @@ export function renderReport(results: BenchResults, chartFile: string): string {
     'pnpm bench                                     # full run: JSON, SVG and this page',
     'pnpm bench --grid-problems 30 --workers 4      # a shorter grid; more worker threads on more cores',
     'pnpm bench --render                            # re-render this page and the chart from the saved JSON',
+    'pnpm bench --no-quality                        # speed only; the saved quality results stay (and say when they were measured)',
+    'pnpm bench --real-shapes                       # speed at real model shapes (generated on demand); recorded on this page',
     'pnpm --filter @reasonflow/bench bench:quick    # quick mode: apps/bench/results/quick.*',
     '```',
     '',
@@ -154,4 +159,48 @@ export function renderReport(results: BenchResults, chartFile: string): string {
     '',
   );
   return out.join('\n');
+}
+
+function carriedOverNote(results: BenchResults): string[] {
+  const c = results.carriedOver;
+  if (!c) return [];
+  const parts = [c.speed ? `the speed part from the run of ${c.speed}` : '', c.quality ? `the quality part from the run of ${c.quality}` : ''].filter(Boolean);
+  return [`This run measured only part of the page; it keeps ${parts.join(' and ')}.`, ''];
+}
+
+/** Each target of issue 12 against a row: the rows that miss it, or that all rows meet it. */
+function targetLine(name: string, rows: readonly { label: string; value: number | undefined }[], meets: (v: number) => boolean, show: (v: number) => string): string {
+  const measured = rows.filter((r) => r.value !== undefined) as { label: string; value: number }[];
+  if (measured.length === 0) return `- ${name}: not measured.`;
+  const missed = measured.filter((r) => !meets(r.value));
+  const all = measured.map((r) => `${r.label} ${show(r.value)}`).join(', ');
+  return `- ${name}: ${missed.length === 0 ? 'met' : `missed on ${missed.map((r) => r.label).join(', ')}`} (${all}).`;
+}
+
+function realShapesSection(record: RealShapesRecord): string[] {
+  const { settings, results } = record;
+  const label = (r: (typeof results)[number]) => `${r.folder} ${r.dtype}`;
+  const ratio = (v: number) => `${v.toFixed(2)}×`;
+  return [
+    '## Speed at real model shapes',
+    '',
+    `\`pnpm bench --real-shapes\`, run ${record.startedAt} (${(record.durationSeconds / 60).toFixed(0)} min; load average at start ${record.machine.loadAverage.join(', ')}). ` +
+      `Random-weight models at the shapes users run (generated on demand, not committed), ${settings.tokens} new tokens, EOS disabled, ` +
+      `${settings.threads} intra-op thread(s) for ours, the bare loop and transformers.js; medians over ${settings.reps} interleaved repetitions of paired ratios.`,
+    '',
+    renderRealShapes(results),
+    '',
+    'Against the targets (issue 12):',
+    '',
+    targetLine('greedy ≥ 1.0× transformers.js at equal settings', results.map((r) => ({ label: label(r), value: r.ratios.oursOverTransformersJs })), (v) => v >= 1, ratio),
+    targetLine('greedy ≥ 0.95× the bare onnxruntime loop', results.map((r) => ({ label: label(r), value: r.ratios.oursOverBareLoop })), (v) => v >= 0.95, ratio),
+    targetLine(
+      "engine's own time ≤ 3% of model time at N=8, T=4 (135M shape)",
+      results.filter((r) => r.folder.startsWith('smollm')).map((r) => ({ label: label(r), value: r.engineOverModelN8T4 })),
+      (v) => v <= 0.03,
+      (v) => `${(100 * v).toFixed(1)}%`,
+    ),
+    `- identical greedy tokens (ours, bare loop, transformers.js): ${results.every((r) => r.identicalTokens.oursVsBareLoop !== false && r.identicalTokens.transformersJsVsBareLoop) ? 'yes, in every row' : `NO in ${results.filter((r) => r.identicalTokens.oursVsBareLoop === false || !r.identicalTokens.transformersJsVsBareLoop).map(label).join(', ')}`}.`,
+    '',
+  ];
 }

@@ -7,6 +7,7 @@ import { renderAccuracyChart } from './chart.js';
 import { type MachineInfo, machineInfo } from './machine.js';
 import { type GridEntry, type QualityResults, runQuality } from './quality.js';
 import { renderReport } from './report.js';
+import type { RealShapesRecord } from './real-shapes.js';
 import { runSpeed, type SpeedResults } from './speed.js';
 
 export type Mode = 'full' | 'quick';
@@ -43,6 +44,10 @@ export interface BenchResults {
   files: { json: string; svg: string; markdown: string };
   speed?: SpeedResults;
   quality?: QualityResults;
+  /** When a part was measured by an earlier run (`--no-speed`, `--no-quality` keep the saved part): that run's start. */
+  carriedOver?: { speed?: string; quality?: string };
+  /** `pnpm bench --real-shapes` (default shapes) records its run here; every later run keeps it. */
+  realShapes?: RealShapesRecord;
 }
 
 function rf(n: number, t: number, extra: Record<string, unknown> = {}, suffix = ''): GridEntry {
@@ -192,6 +197,17 @@ export async function runBenchmark(options: RunOptions): Promise<BenchResults> {
     });
     quality = q.results;
   }
+  // A part left out keeps its saved results, and says when they were measured.
+  const saved = await readSavedResults(jsonPath);
+  const carriedOver: NonNullable<BenchResults['carriedOver']> = {};
+  if (!speed && saved?.speed) {
+    speed = saved.speed;
+    carriedOver.speed = saved.carriedOver?.speed ?? saved.startedAt;
+  }
+  if (!quality && saved?.quality) {
+    quality = saved.quality;
+    carriedOver.quality = saved.carriedOver?.quality ?? saved.startedAt;
+  }
   const results: BenchResults = {
     mode: options.mode,
     startedAt,
@@ -202,6 +218,8 @@ export async function runBenchmark(options: RunOptions): Promise<BenchResults> {
     files,
     ...(speed ? { speed } : {}),
     ...(quality ? { quality } : {}),
+    ...(Object.keys(carriedOver).length ? { carriedOver } : {}),
+    ...(saved?.realShapes ? { realShapes: saved.realShapes } : {}),
   };
   await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
   await writeRenderings(results, svgPath, options.markdownPath);
@@ -215,6 +233,27 @@ async function writeRenderings(results: BenchResults, svgPath: string, markdownP
   const title = `Accuracy vs compute — ${q?.gridProblemsPerSplit ?? 0} problems × ${q?.splits.length ?? 0} splits (${results.mode})`;
   await writeFile(svgPath, renderAccuracyChart(q?.onGridSubset ?? [], { title }));
   await writeFile(markdownPath, renderReport(results, results.files.svg));
+}
+
+async function readSavedResults(jsonPath: string): Promise<BenchResults | undefined> {
+  try {
+    return JSON.parse(await readFile(jsonPath, 'utf8')) as BenchResults;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Records a real-shapes run in the saved full results and re-renders the page (nothing else is
+ * measured). Returns false when there are no saved full results to add it to.
+ */
+export async function recordRealShapes(jsonPath: string, markdownPath: string, record: RealShapesRecord): Promise<boolean> {
+  const saved = await readSavedResults(jsonPath);
+  if (!saved) return false;
+  const results: BenchResults = { ...saved, realShapes: record };
+  await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+  await writeRenderings(results, join(dirname(jsonPath), basename(results.files.svg)), markdownPath);
+  return true;
 }
 
 /**

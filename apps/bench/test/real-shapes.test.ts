@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureRealShape, renderRealShapes, runRealShapes } from '../src/real-shapes.js';
 import { REAL_SHAPES_PROMPT } from '../src/real-shapes-cli.js';
+import { recordRealShapes } from '../src/run.js';
 
 // The harness on the tiny Llama conformance fixture (fp32 + fp16); the real shapes are generated on demand only.
 const llama = fileURLToPath(new URL('../../../packages/model-adapter/test/fixtures/models/llama', import.meta.url));
@@ -37,13 +38,31 @@ describe('real-shapes speed harness (smoke test on a tiny fixture)', () => {
     // fp16: the bare loop reads float16 logits; transformers.js must pick the same tokens.
     expect(fp16!.identicalTokens.transformersJsVsBareLoop).toBe(true);
     expect(fp16!.greedyTokensPerSecond.bareLoop).toBeGreaterThan(0);
-    // Ours either runs model_fp16.onnx (and agrees) or says why it did not.
-    if (fp16!.oursNote === undefined) expect(fp16!.identicalTokens.oursVsBareLoop).toBe(true);
-    else expect(fp16!.oursNote).toMatch(/model_fp16\.onnx/);
+    // Ours runs model_fp16.onnx (the dtype option) and agrees.
+    expect(fp16!.oursNote).toBeUndefined();
+    expect(fp16!.identicalTokens.oursVsBareLoop).toBe(true);
 
     const table = renderRealShapes(results);
     expect(table.split('\n').filter((l) => l.startsWith('| llama |'))).toHaveLength(2);
     expect(lines.some((l) => l.includes('greedy'))).toBe(true);
+
+    // Recorded in a copy of the saved full results: the page gains the section and the targets read off the rows.
+    const json = join(dir, 'full.json');
+    const markdown = join(dir, 'benchmarks.md');
+    await copyFile(fileURLToPath(new URL('../results/full.json', import.meta.url)), json);
+    const machine = { cpu: 'x', cores: 2, memoryGiB: 1, platform: 'p', node: 'v', onnxruntimeNode: 'o', transformersJs: 't', loadAverage: [0.5, 0.4, 0.3] };
+    const settings = { reps: 1, tokens: 4, threads: 1, prompt: REAL_SHAPES_PROMPT, transformersDefaults: true };
+    expect(await recordRealShapes(json, markdown, { startedAt: '2026-12-02T00:00:00.000Z', durationSeconds: 60, machine, settings, results })).toBe(true);
+    const page = await readFile(markdown, 'utf8');
+    expect(page).toContain('## Speed at real model shapes');
+    expect(page).toContain('## Reasoning quality against compute');
+    expect(page.split('\n').filter((l) => l.startsWith('| llama |'))).toHaveLength(2);
+    const vsTransformers = fp32!.ratios.oursOverTransformersJs! >= 1 && fp16!.ratios.oursOverTransformersJs! >= 1;
+    expect(page).toMatch(new RegExp(`greedy ≥ 1\\.0× transformers\\.js at equal settings: ${vsTransformers ? 'met' : 'missed on'}`));
+    expect(page).toContain(`llama fp32 ${fp32!.ratios.oursOverTransformersJs!.toFixed(2)}×`);
+    expect(page).toContain("engine's own time ≤ 3% of model time at N=8, T=4 (135M shape): not measured.");
+    expect(JSON.parse(await readFile(json, 'utf8')).realShapes.results).toHaveLength(2);
+    expect(await recordRealShapes(join(dir, 'absent.json'), markdown, { startedAt: '', durationSeconds: 0, machine, settings, results })).toBe(false);
   }, 120_000);
 
   it('uses a generated folder as is, without regenerating it', async () => {
