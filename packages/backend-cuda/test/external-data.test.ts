@@ -1,32 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelError } from '@reasonflow/core';
-import { createOrtSession, loadModelFolder, type OrtSession, type SessionFactory } from '@reasonflow/model-adapter';
+import { loadModelFolder } from '@reasonflow/model-adapter';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { nodeFileSource } from '../src/index.js';
 import { TOY, toyEmbed, toyEmbedWeights } from '../../model-adapter/test/fixtures.js';
+import { recordingSessionFactory } from '../../model-adapter/test/helpers.js';
 import { writeToyFolder } from './toy-folder.js';
 
 const sessionOptions = { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 };
-
-/** A session factory that records what each graph was opened from and which sessions are still alive. */
-function recordingFactory() {
-  const openedFrom = new Map<string, 'bytes' | string>();
-  const live = new Set<OrtSession>();
-  const createSession: SessionFactory = async (model, file, options) => {
-    openedFrom.set(file, typeof model === 'string' ? model : 'bytes');
-    const session = await createOrtSession(ort, model, options);
-    live.add(session);
-    const release = session.release.bind(session);
-    session.release = async () => {
-      live.delete(session);
-      await release();
-    };
-    return session;
-  };
-  return { openedFrom, live, createSession };
-}
 
 describe('external data from a local folder', () => {
   const weights = toyEmbedWeights(TOY);
@@ -35,7 +18,7 @@ describe('external data from a local folder', () => {
   it('a graph with external data is opened by path (onnxruntime reads its weights); others from bytes; same embeddings', async () => {
     const external = writeToyFolder({ files: { 'onnx/embed_tokens.onnx': toyEmbed(TOY, 'embed_tokens.weights'), 'onnx/embed_tokens.weights': weightBytes } });
     const inline = writeToyFolder();
-    const { openedFrom, live, createSession } = recordingFactory();
+    const { openedFrom, live, createSession } = recordingSessionFactory(ort);
     try {
       const loaded = await loadModelFolder(nodeFileSource(external.folder), { runtime: ort, sessionOptions, createSession });
       const reference = await loadModelFolder(nodeFileSource(inline.folder), { runtime: ort, sessionOptions });
@@ -56,7 +39,7 @@ describe('external data from a local folder', () => {
   it('a truncated external file is a ModelError naming it and its size, checked without reading it; nothing stays open', async () => {
     const external = writeToyFolder({ files: { 'onnx/embed_tokens.onnx': toyEmbed(TOY, 'embed_tokens.weights'), 'onnx/embed_tokens.weights': weightBytes } });
     writeFileSync(join(external.folder, 'onnx/embed_tokens.weights'), weightBytes.subarray(0, 100));
-    const { live, createSession } = recordingFactory();
+    const { live, createSession } = recordingSessionFactory(ort);
     const source = nodeFileSource(external.folder);
     const read: string[] = [];
     const readBinary = source.readBinary;

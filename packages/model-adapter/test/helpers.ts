@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DecoderModel, DecoderSequence } from '@reasonflow/core';
 import { logitsToHost } from '@reasonflow/core';
-import type { ModelFileSource } from '../src/index.js';
+import { createOrtSession, type ModelFileSource, type OnnxRuntime, type OrtSession, type SessionFactory } from '../src/index.js';
 
 /** Logits of every row after feeding each row's whole history at once to a fresh sequence (no cache reuse). */
 export async function recompute(model: DecoderModel, histories: readonly number[][]): Promise<Float32Array> {
@@ -106,4 +106,22 @@ export function fsSource(folder: string): ModelFileSource {
     readText: (p) => readFile(join(folder, p), 'utf8'),
     readBinary: async (p) => new Uint8Array(await readFile(join(folder, p))),
   };
+}
+
+/** A session factory that records what each graph was opened from (bytes or a path) and which sessions are still alive. */
+export function recordingSessionFactory(runtime: OnnxRuntime): { createSession: SessionFactory; openedFrom: Map<string, 'bytes' | string>; live: Set<OrtSession> } {
+  const openedFrom = new Map<string, 'bytes' | string>();
+  const live = new Set<OrtSession>();
+  const createSession: SessionFactory = async (model, file, options) => {
+    openedFrom.set(file, typeof model === 'string' ? model : 'bytes');
+    const session = await createOrtSession(runtime, model, options);
+    live.add(session);
+    const release = session.release.bind(session);
+    session.release = async () => {
+      live.delete(session);
+      await release();
+    };
+    return session;
+  };
+  return { createSession, openedFrom, live };
 }

@@ -1,21 +1,12 @@
 import { ModelError } from '@reasonflow/core';
 import { describe, expect, it } from 'vitest';
-import { createOrtSession, loadModelFolder, memoryFileSource, type OrtSession, type SessionFactory } from '../src/index.js';
-import { cpuSessionOptions, ort, TOY, toyDecoder, toyEmbed, toyEmbedWeights, toyFiles, toyFolder, type ToyFolderOptions } from './fixtures.js';
+import { loadModelFolder, memoryFileSource } from '../src/index.js';
+import { cpuSessionOptions, ort, TOY, type ToyFolderOptions, toyDecoder, toyEmbed, toyEmbedWeights, toyFiles, toyFolder } from './fixtures.js';
+import { recordingSessionFactory } from './helpers.js';
 
 /** Loads a toy folder expecting failure; returns the error and checks every session was released. */
 async function failLoad(options: ToyFolderOptions): Promise<ModelError> {
-  const live = new Set<OrtSession>();
-  const createSession: SessionFactory = async (bytes, _file, opts) => {
-    const session = await createOrtSession(ort, bytes, opts);
-    live.add(session);
-    const release = session.release.bind(session);
-    session.release = async () => {
-      live.delete(session);
-      await release();
-    };
-    return session;
-  };
+  const { createSession, live } = recordingSessionFactory(ort);
   const error = await loadModelFolder(toyFolder(options), { runtime: ort, sessionOptions: cpuSessionOptions, createSession }).then(
     () => undefined,
     (e: unknown) => e,
