@@ -1,6 +1,8 @@
 /** docs/benchmarks.md, rendered from the results JSON only. */
 import { type RealShapesRecord, renderRealShapes } from './real-shapes.js';
 import type { BenchResults } from './run.js';
+import type { SearchBenchResults } from './search.js';
+import { searchSummarySection } from './search-report.js';
 import type { Cell, StrategyResult } from './quality.js';
 import { signTestP } from './stats.js';
 
@@ -34,7 +36,8 @@ function qualityTable(strategies: readonly StrategyResult[], splits: readonly st
   return lines;
 }
 
-export function renderReport(results: BenchResults, chartFile: string): string {
+/** `search`: the search benchmark's saved results and the link to its page, summarised after the quality section. */
+export function renderReport(results: BenchResults, chartFile: string, search?: { results: SearchBenchResults; links: { page: string; findings?: string } }): string {
   const m = results.machine;
   const out: string[] = [];
   out.push(
@@ -142,6 +145,7 @@ export function renderReport(results: BenchResults, chartFile: string): string {
     for (const s of q.onGridSubset.filter((x) => x.kind === 'reasonflow')) out.push(`- ${s.label}: \`${JSON.stringify(s.config)}\``);
     out.push('');
   }
+  if (search) out.push(...searchSummarySection(search.results, search.links));
   if (results.realShapes) out.push(...realShapesSection(results.realShapes));
   out.push(
     '## Reproduce',

@@ -2,11 +2,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { evalSet, modelPath as tinyModelPath } from '@reasonflow/model-tiny';
 import { renderAccuracyChart } from './chart.js';
 import { type MachineInfo, machineInfo } from './machine.js';
 import { type GridEntry, type QualityResults, runQuality } from './quality.js';
 import { renderReport } from './report.js';
+import type { SearchBenchResults } from './search.js';
 import type { RealShapesRecord } from './real-shapes.js';
 import { runSpeed, type SpeedResults } from './speed.js';
 
@@ -232,7 +234,26 @@ async function writeRenderings(results: BenchResults, svgPath: string, markdownP
   const q = results.quality;
   const title = `Accuracy vs compute — ${q?.gridProblemsPerSplit ?? 0} problems × ${q?.splits.length ?? 0} splits (${results.mode})`;
   await writeFile(svgPath, renderAccuracyChart(q?.onGridSubset ?? [], { title }));
-  await writeFile(markdownPath, renderReport(results, results.files.svg));
+  const search = await readSavedSearch(join(dirname(svgPath), 'search-full.json'), markdownPath);
+  await writeFile(markdownPath, renderReport(results, results.files.svg, search));
+}
+
+/** The full search benchmark's results, when they were saved beside ours (`pnpm bench:search`), and links to its pages. */
+async function readSavedSearch(
+  jsonPath: string,
+  markdownPath: string,
+): Promise<{ results: SearchBenchResults; links: { page: string; findings: string } } | undefined> {
+  try {
+    const results = JSON.parse(await readFile(jsonPath, 'utf8')) as SearchBenchResults;
+    const link = (doc: string) => {
+      const target = fileURLToPath(new URL(`../../../docs/${doc}`, import.meta.url));
+      return relative(dirname(markdownPath), target) || basename(target);
+    };
+    return { results, links: { page: link('search-benchmarks.md'), findings: link('search-findings.md') } };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 async function readSavedResults(jsonPath: string): Promise<BenchResults | undefined> {

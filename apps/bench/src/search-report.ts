@@ -63,16 +63,22 @@ function table(strategies: readonly SearchStrategyResult[], key: string): string
 /**
  * One strategy's cells pooled over splits: accuracy and compute weighted by runs, paired counts summed
  * (each split's pairs are against its own greedy and SC@N runs, so the sums stay paired).
+ * `weights` (default: each cell's own runs) lets every strategy share one weighting: greedy is deterministic and
+ * runs once per problem, so weighting it by its own runs would count a multi-seed split less for it than for the rest.
  */
-export function poolCells(cells: readonly SearchCell[], scCells: readonly (SearchCell | undefined)[]): SearchCell {
-  const runs = cells.reduce((sum, c) => sum + c.problems, 0);
-  const weighted = (pick: (c: SearchCell) => number) => cells.reduce((sum, c) => sum + pick(c) * c.problems, 0) / runs;
+export function poolCells(
+  cells: readonly SearchCell[],
+  scCells: readonly (SearchCell | undefined)[],
+  weights: readonly number[] = cells.map((c) => c.problems),
+): SearchCell {
+  const runs = weights.reduce((sum, w) => sum + w, 0);
+  const weighted = (pick: (c: SearchCell) => number) => cells.reduce((sum, c, i) => sum + pick(c) * weights[i]!, 0) / runs;
   const sum = (pick: (c: SearchCell) => Paired | undefined): Paired | undefined => {
     const parts = cells.map(pick);
     if (parts.some((p) => p === undefined)) return undefined;
     return parts.reduce<Paired>((acc, p) => ({ gained: acc.gained + p!.gained, lost: acc.lost + p!.lost }), { gained: 0, lost: 0 });
   };
-  const scRows = scCells.every((c) => c !== undefined) ? scCells.reduce((acc, c) => acc + c!.rowsPerProblem * c!.problems, 0) : undefined;
+  const scRows = scCells.every((c) => c !== undefined) ? scCells.reduce((acc, c, i) => acc + c!.rowsPerProblem * weights[i]!, 0) : undefined;
   const vsGreedy = sum((c) => c.vsGreedy);
   const vsSC = sum((c) => c.vsSC);
   return {
@@ -97,7 +103,16 @@ export function pooledAt(strategies: readonly SearchStrategyResult[], n: number)
   if (keys.length < 2) return undefined;
   const pooled = atN
     .filter((s) => keys.every((k) => s.cells[k]))
-    .map((s) => ({ ...s, cells: { pooled: poolCells(keys.map((k) => s.cells[k]!), keys.map((k) => (s === sc ? undefined : sc.cells[k]))) } }));
+    .map((s) => ({
+      ...s,
+      cells: {
+        pooled: poolCells(
+          keys.map((k) => s.cells[k]!),
+          keys.map((k) => (s === sc ? undefined : sc.cells[k])),
+          keys.map((k) => sc.cells[k]!.problems),
+        ),
+      },
+    }));
   return { keys, strategies: pooled };
 }
 
@@ -157,4 +172,82 @@ export function renderSearchReport(results: SearchBenchResults, chartFile: strin
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+const points = (a: number, b: number) => `${((a - b) * 100).toFixed(1)} points`;
+
+/**
+ * docs/benchmarks.md's summary of the search benchmark: per N on each multi-seed split, and the issue's two
+ * questions answered from the data (does a verifier-free strategy beat SC@N on the pooled paired test; does
+ * guided search with the step checker beat best-of-N with the final checker and greedy).
+ */
+export function searchSummarySection(results: SearchBenchResults, links: { page: string; findings?: string }): string[] {
+  const out: string[] = ['## Search strategies against compute', ''];
+  // The splits with the whole grid (every N and seed); the saturated ones run the main strategies once.
+  const headroom = results.plans.filter((p) => p.seeds === results.settings.seeds && results.settings.ns.every((n) => p.ns.includes(n)));
+  out.push(
+    `From [the search benchmark](${links.page}) (${results.mode} run, ${results.durationSeconds.toFixed(0)} s wall): ` +
+      headroom.map((p) => `${p.family}/${p.split} ${p.problems} problems × ${p.seeds} seeds, N ∈ {${p.ns.join(', ')}}`).join('; ') +
+      '; the other splits once at the main N. Compute is row-positions (Σ rows × positions of every forward call).',
+    'Paired columns: runs (problem × seed) the strategy got right and the other wrong (+), and the reverse (−), exact sign test.',
+    '',
+  );
+  const sig = (p: Paired | undefined) => p !== undefined && p.gained > p.lost && signTestP(p.gained, p.lost) < 0.05;
+  for (const plan of headroom) {
+    const key = `${plan.family}/${plan.split}`;
+    const greedy = results.strategies.find((s) => s.kind === 'greedy')?.cells[key];
+    out.push(
+      `### ${key}`,
+      '',
+      '| N | greedy | SC@N | best verifier-free other than SC (vs SC@N) | best-of-N + final checker (= pass@N) | guided + step checker (× pass@N compute; vs pass@N) |',
+      '|---:|---:|---:|---|---:|---|',
+    );
+    for (const n of plan.ns) {
+      const atN = results.strategies.filter((s) => s.n === n && s.cells[key]);
+      const cell = (kind: SearchKind) => atN.find((s) => s.kind === kind)?.cells[key];
+      const sc = cell('self-consistency');
+      const pass = cell('best-of-n-checker');
+      const guided = cell('guided-checker');
+      const free = atN
+        .filter((s) => s.family === 'verifier-free' && s.kind !== 'self-consistency')
+        .sort((a, b) => b.cells[key]!.accuracy - a.cells[key]!.accuracy)[0];
+      const freeCell = free?.cells[key];
+      out.push(
+        `| ${n} | ${pct(greedy?.accuracy)} | ${pct(sc?.accuracy)} | ${free && freeCell ? `${free.label}: ${pct(freeCell.accuracy)}, ${paired(freeCell.vsSC)}` : '–'} | ${pct(pass?.accuracy)} | ${
+          guided && pass ? `${pct(guided.accuracy)} (${(guided.rowsPerProblem / pass.rowsPerProblem).toFixed(2)}×; ${points(guided.accuracy, pass.accuracy)})` : '–'
+        } |`,
+      );
+    }
+    out.push('');
+  }
+  for (const n of results.settings.ns) {
+    const pooled = pooledAt(results.strategies, n);
+    if (!pooled) continue;
+    const sc = pooled.strategies.find((s) => s.kind === 'self-consistency')!.cells.pooled!;
+    const free = pooled.strategies.filter((s) => s.family === 'verifier-free' && s.kind !== 'self-consistency');
+    const winners = free.filter((s) => sig(s.cells.pooled!.vsSC));
+    const closest = [...free].sort((a, b) => b.cells.pooled!.accuracy - a.cells.pooled!.accuracy)[0];
+    out.push(
+      winners.length > 0
+        ? `**Verifier-free, pooled over ${pooled.keys.length} splits at N = ${n}:** ${winners.map((s) => `${s.label} beats SC@${n} (${pct(s.cells.pooled!.accuracy)} vs ${pct(sc.accuracy)}, ${paired(s.cells.pooled!.vsSC)})`).join('; ')}.`
+        : `**Verifier-free, pooled over ${pooled.keys.length} splits at N = ${n}: no strategy beats SC@${n} with p < 0.05.**` +
+            (closest ? ` The closest is ${closest.label}: ${pct(closest.cells.pooled!.accuracy)} vs ${pct(sc.accuracy)}, ${paired(closest.cells.pooled!.vsSC)}.` : ''),
+    );
+  }
+  const perSplitWins = headroom.flatMap((plan) => {
+    const key = `${plan.family}/${plan.split}`;
+    return results.strategies
+      .filter((s) => s.family === 'verifier-free' && s.kind !== 'self-consistency' && sig(s.cells[key]?.vsSC))
+      .map((s) => `${s.label} on ${key} (${pct(s.cells[key]!.accuracy)}, ${paired(s.cells[key]!.vsSC)})`);
+  });
+  const tests = headroom.reduce((sum, p) => sum + p.ns.length, 0);
+  out.push(
+    '',
+    perSplitWins.length > 0
+      ? `On one split alone, p < 0.05 against SC@N: ${perSplitWins.join('; ')} — one of ${tests} split × N comparisons per strategy, so read it as a guide.`
+      : 'No verifier-free strategy beats SC@N with p < 0.05 on any single split and N either.',
+    '',
+  );
+  if (links.findings) out.push(`What these figures mean, with extra runs (e.g. best-of-N + final checker at guided search's compute): [the hand-written reading](${links.findings}).`, '');
+  return out;
 }
