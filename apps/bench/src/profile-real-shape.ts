@@ -4,21 +4,31 @@
  * loading and warm-up, so the profile holds generation only); writes `<out>.cpuprofile` and prints
  * the top self-time functions (`cpuprofile-summary.ts`).
  *
- *   node dist/profile-real-shape.js <folder> [N] [T] [tokens] [runs] [out]
+ *   node dist/profile-real-shape.js <folder> [N] [T] [tokens] [runs] [out] [dtype]
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { loadModel } from '@reasonflow/backend-cuda';
+import { MODEL_DTYPES, type ModelDtype } from '@reasonflow/model-adapter';
 import { ReasonFlow } from 'reasonflow';
 import { summarize } from './cpuprofile-summary.js';
 import { REAL_SHAPES_PROMPT } from './real-shapes-cli.js';
 
-const [folder, n = '1', t = '1', tokens = '32', runs = '3', out = `profile-n${n}-t${t}`] = process.argv.slice(2);
+const [folder, n = '1', t = '1', tokens = '32', runs = '3', out = `profile-n${n}-t${t}`, dtype] = process.argv.slice(2);
 if (!folder) {
-  console.error('usage: profile-real-shape.js <folder> [N] [T] [tokens] [runs]');
+  console.error('usage: profile-real-shape.js <folder> [N] [T] [tokens] [runs] [out] [dtype: fp32 | fp16 | q8 | q4 | q4f16]');
   process.exit(2);
 }
-const loaded = await loadModel(folder, { device: 'cpu', intraOpNumThreads: 1, onWarning: () => {} });
+if (dtype !== undefined && !(MODEL_DTYPES as readonly string[]).includes(dtype)) {
+  console.error(`dtype must be one of ${MODEL_DTYPES.join(', ')}`);
+  process.exit(2);
+}
+const loaded = await loadModel(folder, {
+  device: 'cpu',
+  intraOpNumThreads: 1,
+  onWarning: () => {},
+  ...(dtype !== undefined ? { dtype: dtype as ModelDtype } : {}),
+});
 const rf = new ReasonFlow({ numOfThinkers: Number(n), numOfThoughts: Number(t) }, loaded.model, loaded.tokenizer, {
   executionProvider: loaded.executionProvider,
   owned: loaded,

@@ -168,7 +168,7 @@ async function loadOurs(folder: string, dtype: RealShapeDtype, threads: number):
   if (!loaded.model.files.includes(wanted)) {
     const ran = loaded.model.files.join(', ');
     await loaded.dispose();
-    return { note: `our loader has no dtype option yet (it loaded ${ran}, not ${wanted})` };
+    return { note: `our loader picked ${ran}, not ${wanted}` };
   }
   return { loaded };
 }
@@ -220,20 +220,32 @@ export async function measureRealShape(folder: string, dtype: RealShapeDtype, op
     const times = { ours: [] as number[], bare: [] as number[], tf: [] as number[] };
     let oursVsBare = true;
     let tfVsBare = true;
-    for (let rep = 0; rep < reps; rep++) {
+    const runBare = async () => {
       const b = await bare.greedy(promptIds, tokens);
       times.bare.push(b.timeMs);
-      sample();
-      const t = await transformersGreedy(tf, tfModel, promptIds, tokens);
+      return b.tokenIds.join();
+    };
+    const runTf = async () => {
+      const t = await transformersGreedy(tf, tfModel!, promptIds, tokens);
       times.tf.push(t.ms);
-      tfVsBare &&= t.ids.join() === b.tokenIds.join();
-      sample();
-      if (greedy) {
-        const o = await oursGreedy();
-        times.ours.push(o.ms);
-        oursVsBare &&= o.ids.join() === b.tokenIds.join();
+      return t.ids.join();
+    };
+    const runOurs = async () => {
+      const o = await oursGreedy();
+      times.ours.push(o.ms);
+      return o.ids.join();
+    };
+    const runners = greedy ? [runBare, runTf, runOurs] : [runBare, runTf];
+    for (let rep = 0; rep < reps; rep++) {
+      // The order rotates every repetition, so no decoder always runs first (or right after another's allocations).
+      const ids = new Map<(() => Promise<string>) | undefined, string>();
+      for (let i = 0; i < runners.length; i++) {
+        const run = runners[(rep + i) % runners.length]!;
+        ids.set(run, await run());
         sample();
       }
+      tfVsBare &&= ids.get(runTf) === ids.get(runBare);
+      if (greedy) oursVsBare &&= ids.get(runOurs) === ids.get(runBare);
     }
     await tfModel.dispose();
     tfModel = undefined;
@@ -248,10 +260,17 @@ export async function measureRealShape(folder: string, dtype: RealShapeDtype, op
       sample();
       await transformersGreedy(tf, tfDefault, promptIds, tokens);
       tfDefaultTimes = [];
-      for (let rep = 0; rep < reps; rep++) {
-        tfDefaultTimes.push((await transformersGreedy(tf, tfDefault, promptIds, tokens)).ms);
+      const runDefaults = async () => {
+        tfDefaultTimes!.push((await transformersGreedy(tf, tfDefault, promptIds, tokens)).ms);
         sample();
+      };
+      const runPaired = async () => {
         pairedForDefaults.push(greedy ? (await oursGreedy()).ms : (await bare.greedy(promptIds, tokens)).timeMs);
+        sample();
+      };
+      for (let rep = 0; rep < reps; rep++) {
+        // Alternating order, as in the greedy runs above.
+        for (const run of rep % 2 === 0 ? [runDefaults, runPaired] : [runPaired, runDefaults]) await run();
       }
       await tfDefault.dispose();
       gc();
