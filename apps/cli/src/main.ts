@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { fstatSync, readFileSync } from 'node:fs';
 import { extractAnswer, modelPath, parsePrompt, taskStepChecker } from '@reasonflow/model-tiny';
 import { ConfigError, type IterationReport, ReasonFlow, ReasonFlowError, resolveConfig, type StrategyInput, type ThoughtsResult } from 'reasonflow';
 import { InPlaceView } from './live-view.js';
@@ -101,7 +101,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (options.json) return;
     if (answerWritten < answer.length) process.stdout.write(answer.slice(answerWritten));
     answerWritten = answer.length;
-    if (process.stdout.isTTY && answer && !answer.endsWith('\n')) process.stdout.write('\n');
+    if ((process.stdout.isTTY || stdoutSharesStderr()) && answer && !answer.endsWith('\n')) process.stdout.write('\n');
   };
 
   const controller = new AbortController();
@@ -249,3 +249,17 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2));
+
+/**
+ * stdout and stderr lead to one file or pipe (`2>&1`): the summary line would otherwise be glued to the
+ * end of the answer. Apart (`$(reasonflow …)`, `> answer.txt`), stdout stays exactly the answer.
+ */
+function stdoutSharesStderr(): boolean {
+  try {
+    const out = fstatSync(1);
+    const err = fstatSync(2);
+    return out.dev === err.dev && out.ino === err.ino;
+  } catch {
+    return false;
+  }
+}

@@ -1,4 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkAnswer } from '@reasonflow/model-tiny';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +48,22 @@ describe('the reasonflow command (spawned)', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(r.stdout).toBe(expected);
     expect(r.stderr).toMatch(/\d+ tokens, \d+ iterations, \d+ forward steps in [\d.]+ s \([\d.]+ tokens\/s\) on cpu; reasonflow N=4 T=4/);
+  });
+
+  it('with stdout and stderr in one file (2>&1), the summary starts on its own line', () => {
+    const args = ['-d', 'cpu', '-n', '4', '-t', '4', '--max-new-tokens', '24', '12+34='];
+    const alone = run(args).stdout;
+    expect(alone.endsWith('\n')).toBe(false);
+    const file = join(mkdtempSync(join(tmpdir(), 'rf-cli-')), 'both.txt');
+    const fd = openSync(file, 'w');
+    try {
+      expect(spawnSync(process.execPath, [main, ...args], { stdio: ['ignore', fd, fd], timeout: 120_000 }).status).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines[lines.length - 2]).toMatch(/^\d+ tokens, \d+ iterations, /);
+    expect(lines.slice(0, -2).join('\n')).toBe(alone);
   });
 
   it('--show-thinkers without a terminal: one panel per iteration on stderr, stdout still only the answer', () => {
