@@ -93,13 +93,14 @@ describe('WorkerDecoderModel', () => {
 
 describe('event loop', () => {
   it('keeps ticking during a long forward pass in the worker', async () => {
-    const toy = writeToyFolder({ shape: { layers: 2, kvHeads: 8, headDim: 64, vocab: 4000, maxPositions: 512 }, pair: false });
+    // Sized for ~4× the 50 ms floor below on this machine class (2 layers × 2 rows once took 46 ms on a quiet one).
+    const toy = writeToyFolder({ shape: { layers: 4, kvHeads: 8, headDim: 64, vocab: 4000, maxPositions: 512 }, pair: false });
     const loaded = await loadModelInWorker(toy.folder, { device: 'cpu' });
-    const seq = await loaded.model.startSequence({ rows: 2 });
+    const seq = await loaded.model.startSequence({ rows: 4 });
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
     const start = performance.now();
-    const t = await seq.forward({ kind: 'tokens', tokens: new Int32Array(2 * 512).fill(7), tokensPerRow: 512 });
+    const t = await seq.forward({ kind: 'tokens', tokens: new Int32Array(4 * 512).fill(7), tokensPerRow: 512 });
     const elapsed = performance.now() - start;
     clearInterval(timer);
     // A blocked loop would tick at most once; a free one ticks about every 5 ms.
