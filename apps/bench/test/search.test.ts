@@ -102,14 +102,19 @@ describe('search benchmark, quick mode', () => {
   });
 });
 
+/** A cell with one seed, every row-position active and no scorer calls. */
+const plainCell = (accuracy: number, problems: number, rows: number): SearchCell => ({
+  accuracy,
+  seedAccuracies: [accuracy],
+  rowsPerProblem: rows,
+  activeRowsPerProblem: rows,
+  scorerCallsPerProblem: 0,
+  problems,
+});
+
 describe('pooling over splits', () => {
   const cell = (accuracy: number, problems: number, rows: number, scRatio: number, g: [number, number], c: [number, number]): SearchCell => ({
-    accuracy,
-    seedAccuracies: [accuracy],
-    rowsPerProblem: rows,
-    activeRowsPerProblem: rows,
-    scorerCallsPerProblem: 0,
-    problems,
+    ...plainCell(accuracy, problems, rows),
     computeVsSC: scRatio,
     vsGreedy: { gained: g[0], lost: g[1] },
     vsSC: { gained: c[0], lost: c[1] },
@@ -151,12 +156,7 @@ describe('pooling over splits', () => {
 
 describe('searchSummarySection', () => {
   const cell = (accuracy: number, problems: number, rows: number, vsSC?: [number, number]): SearchCell => ({
-    accuracy,
-    seedAccuracies: [accuracy],
-    rowsPerProblem: rows,
-    activeRowsPerProblem: rows,
-    scorerCallsPerProblem: 0,
-    problems,
+    ...plainCell(accuracy, problems, rows),
     ...(vsSC ? { vsSC: { gained: vsSC[0], lost: vsSC[1] }, vsGreedy: { gained: 0, lost: 0 } } : {}),
   });
   const results = (guidedVsSC: [number, number]): SearchBenchResults => ({
