@@ -238,7 +238,7 @@ export async function measureRealShape(folder: string, dtype: RealShapeDtype, op
     const runners = greedy ? [runBare, runTf, runOurs] : [runBare, runTf];
     for (let rep = 0; rep < reps; rep++) {
       // The order rotates every repetition, so no decoder always runs first (or right after another's allocations).
-      const ids = new Map<(() => Promise<string>) | undefined, string>();
+      const ids = new Map<() => Promise<string>, string>();
       for (let i = 0; i < runners.length; i++) {
         const run = runners[(rep + i) % runners.length]!;
         ids.set(run, await run());
