@@ -13,11 +13,11 @@ import type { DecoderModel, StepInput } from './model.js';
 import { accumulatePathLogLikelihood, originalPathQuality } from './path-scoring.js';
 import { applyPerturbations, type Perturbation, perturbedArgmaxPosition, perturbThinker } from './perturbation.js';
 import { mixSeeds, SeededRandom } from './random.js';
-import { ReferenceBackend } from './reference-backend.js';
 import { RowBatch } from './row-batch.js';
 import { argmaxOf, sampleFromScores } from './sampling.js';
 import { MIN_DIVERSITY_WEIGHT, type Selection, selectThinkers } from './selection.js';
 import { StopChecker, type StopReason } from './stop-conditions.js';
+import { defaultTensorBackend } from './simd/simd-backend.js';
 import { scheduleTemperatures } from './temperature-schedule.js';
 import type { Tensor, TensorBackend } from './tensor-backend.js';
 
@@ -108,7 +108,10 @@ export interface GenerationResult {
 
 export interface EngineOptions {
   config?: ReasonFlowConfigInput | ReasonFlowConfig;
-  /** Default: a new ReferenceBackend. The engine owns the logits; models never see the backend. */
+  /**
+   * Default: `defaultTensorBackend()` (SimdBackend where WebAssembly SIMD exists, else ReferenceBackend).
+   * The engine owns the logits; models never see the backend.
+   */
   backend?: TensorBackend;
   /** Hooks that see every model call the engine makes (forward passes, KV operations) and their timing. */
   observer?: EngineObserver;
@@ -164,7 +167,7 @@ export class ReasonFlowEngine {
     options: EngineOptions = {},
   ) {
     this.config = resolveConfig(options.config ?? {});
-    this.backend = options.backend ?? new ReferenceBackend();
+    this.backend = options.backend ?? defaultTensorBackend();
     this.observer = options.observer;
     this.memoryLimitBytes = validateMemoryLimit(options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
     if (!this.config.useTokens && model.info.embeddingSize === undefined) {

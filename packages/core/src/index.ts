@@ -18,6 +18,7 @@ export type * from './tensor-backend.js';
 export type * from './model.js';
 export type * from './engine-events.js';
 export { ReferenceBackend } from './reference-backend.js';
+export { defaultTensorBackend, SimdBackend } from './simd/simd-backend.js';
 export { logitsToHost, logitsToTensor } from './logits.js';
 export { callbackStream } from './callback-stream.js';
 export { LogitsProcessorChain, type SamplingOptions } from './logits-processors.js';

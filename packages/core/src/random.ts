@@ -24,7 +24,17 @@ function highSeedBits(seed: number): number {
 
 /** A 32-bit seed derived from two integers (e.g. a thinker's seed and a position); `a` may be any safe integer. */
 export function mixSeeds(a: number, b: number): number {
-  return mix32((mix32(((a >>> 0) ^ highSeedBits(a)) >>> 0) ^ Math.imul(b >>> 0, 0x9e3779b9)) >>> 0);
+  return mixSeedKey(seedKey(a), b);
+}
+
+/** The part of `mixSeeds(a, b)` that depends on `a` only: hoisted out of loops over `b`. */
+export function seedKey(a: number): number {
+  return mix32(((a >>> 0) ^ highSeedBits(a)) >>> 0);
+}
+
+/** `mixSeeds(a, b)` given `seedKey(a)`. */
+export function mixSeedKey(key: number, b: number): number {
+  return mix32((key ^ Math.imul(b >>> 0, 0x9e3779b9)) >>> 0);
 }
 
 /** Uniform in (0, 1), a pure function of (seed, index). Never returns exactly 0 or 1. */
@@ -68,7 +78,7 @@ export class SeededRandom {
 
 /** Standard Gumbel quantiles at (i + 0.5) / 65536: noise from 16 random bits with one lookup. */
 const GUMBEL_BITS = 16;
-const GUMBEL_TABLE = (() => {
+export const GUMBEL_TABLE: Float32Array = (() => {
   const n = 1 << GUMBEL_BITS;
   const table = new Float32Array(n);
   for (let i = 0; i < n; i++) table[i] = -Math.log(-Math.log((i + 0.5) / n));

@@ -1,6 +1,6 @@
 import { ModelError } from './errors.js';
 import { expNonPositive } from './exp-table.js';
-import { gumbelQuantile, mixSeeds } from './random.js';
+import { gumbelQuantile, mixSeedKey, seedKey } from './random.js';
 import type { RowValues, Tensor, TensorBackend } from './tensor-backend.js';
 
 /** Columns per block in probabilityCosineSimilarity (8 rows × 2048 doubles stay in L2 cache). */
@@ -19,7 +19,7 @@ class ReferenceTensor implements Tensor {
  * allocation per element, and top-k is a bounded insertion (no full sort of the vocabulary).
  */
 export class ReferenceBackend implements TensorBackend {
-  readonly name = 'reference';
+  readonly name: string = 'reference';
   private live = 0;
   /** Reused by probabilityCosineSimilarity: one column block of every row's probabilities. */
   private probabilityScratch = new Float64Array(0);
@@ -93,13 +93,23 @@ export class ReferenceBackend implements TensorBackend {
     const indices = new Int32Array(rows);
     const values = new Float32Array(rows);
     for (let r = 0; r < rows; r++) {
+      // One pass: the running sum is rescaled whenever the maximum moves (exact up to float64 rounding).
       const start = r * cols;
-      const best = rowArgmax(data, start, cols);
-      const max = data[start + best]!;
+      let best = 0;
+      let max = Number.NEGATIVE_INFINITY;
       let sum = 0;
-      for (let i = start, end = start + cols; i < end; i++) sum += expNonPositive(data[i]! - max);
+      for (let c = 0; c < cols; c++) {
+        const x = data[start + c]!;
+        if (x > max) {
+          sum = sum * expNonPositive(max - x) + 1;
+          max = x;
+          best = c;
+        } else {
+          sum += expNonPositive(x - max);
+        }
+      }
       indices[r] = best;
-      values[r] = -Math.log(sum);
+      values[r] = max === Number.NEGATIVE_INFINITY || max === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : -Math.log(sum);
     }
     return { indices, values };
   }
@@ -170,10 +180,10 @@ export class ReferenceBackend implements TensorBackend {
     for (let r = 0; r < rows; r++) {
       const scale = scales[r]!;
       if (scale === 0) continue;
-      const seed = seeds[r]!;
+      const key = seedKey(seeds[r]!);
       const start = r * cols;
       for (let c = 0; c < cols; c++) {
-        data[start + c] = data[start + c]! + scale * gumbelQuantile(mixSeeds(seed, c));
+        data[start + c] = data[start + c]! + scale * gumbelQuantile(mixSeedKey(key, c));
       }
     }
   }
@@ -220,7 +230,7 @@ export class ReferenceBackend implements TensorBackend {
     }
   }
 
-  private unwrap(tensor: Tensor): ReferenceTensor {
+  protected unwrap(tensor: Tensor): { readonly data: Float32Array; readonly dims: readonly [number, number] } {
     const t = tensor as ReferenceTensor;
     if (!(t instanceof ReferenceTensor)) throw new TypeError('Tensor does not belong to the reference backend.');
     if (t.disposed) throw new TypeError('Tensor used after dispose().');
@@ -251,11 +261,19 @@ function rowArgmax(data: Float32Array, start: number, length: number): number {
   return best;
 }
 
+/** log Σ exp over the row in one pass: the running sum is rescaled whenever the maximum moves. */
 function rowLogSumExp(data: Float32Array, start: number, length: number): number {
   let max = Number.NEGATIVE_INFINITY;
-  for (let i = start, end = start + length; i < end; i++) if (data[i]! > max) max = data[i]!;
-  if (max === Number.NEGATIVE_INFINITY) return max;
   let sum = 0;
-  for (let i = start, end = start + length; i < end; i++) sum += expNonPositive(data[i]! - max);
+  for (let i = start, end = start + length; i < end; i++) {
+    const x = data[i]!;
+    if (x > max) {
+      sum = sum * expNonPositive(max - x) + 1;
+      max = x;
+    } else {
+      sum += expNonPositive(x - max);
+    }
+  }
+  if (max === Number.NEGATIVE_INFINITY || max === Number.POSITIVE_INFINITY) return max;
   return max + Math.log(sum);
 }

@@ -134,6 +134,31 @@ describe('ReferenceBackend', () => {
     backend.dispose(b);
   });
 
+  it('Gumbel noise is gumbelQuantile(mixSeeds(seed, column)), the draw every backend reproduces', async () => {
+    const { gumbelQuantile, mixSeeds } = await import('../src/random.js');
+    // mixSeeds written out in full, so that a change to its hoisted form cannot change the noise.
+    const mix32 = (x: number) => {
+      x ^= x >>> 16;
+      x = Math.imul(x, 0x7feb352d);
+      x ^= x >>> 15;
+      x = Math.imul(x, 0x846ca68b);
+      x ^= x >>> 16;
+      return x >>> 0;
+    };
+    const mixed = (a: number, b: number) =>
+      mix32((mix32(((a >>> 0) ^ mix32(Math.floor(a / 2 ** 32) >>> 0)) >>> 0) ^ Math.imul(b >>> 0, 0x9e3779b9)) >>> 0);
+    const seeds = [7, 2 ** 40 + 3];
+    const t = backend.fromHost(new Float32Array(2 * 300), [2, 300]);
+    backend.addGumbelNoise(t, Float32Array.from([0.5, 2]), Uint32Array.from(seeds.map((s) => s >>> 0)));
+    const noisy = backend.toHost(t);
+    backend.dispose(t);
+    for (let c = 0; c < 300; c++) {
+      expect(mixSeeds(seeds[1]!, c)).toBe(mixed(seeds[1]!, c));
+      expect(noisy[c]).toBe(Math.fround(0.5 * gumbelQuantile(mixed(seeds[0]!, c))));
+      expect(noisy[300 + c]).toBe(Math.fround(2 * gumbelQuantile(mixed(seeds[1]! >>> 0, c))));
+    }
+  });
+
   it('counts live tensors and rejects use after dispose', () => {
     const fresh = new ReferenceBackend();
     const t = fresh.fromHost(new Float32Array(4), [2, 2]);

@@ -3,7 +3,7 @@ import { LogitsProcessorChain, type SamplingOptions } from '../logits-processors
 import { checkGenerationMemory, DEFAULT_MEMORY_LIMIT_BYTES, validateMemoryLimit } from '../memory-estimate.js';
 import type { DecoderModel } from '../model.js';
 import { SeededRandom } from '../random.js';
-import { ReferenceBackend } from '../reference-backend.js';
+import { defaultTensorBackend } from '../simd/simd-backend.js';
 import { RowBatch } from '../row-batch.js';
 import { argmaxOf, sampleFromScores } from '../sampling.js';
 import type { Tensor } from '../tensor-backend.js';
@@ -91,7 +91,7 @@ export class SearchRun extends TraceContext {
     this.eos = new Set(options.eosTokenIds ?? model.info.eosTokenIds);
     const limit = validateMemoryLimit(engine.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
     checkGenerationMemory(model.info, { rows, thoughts: 1, promptLength: promptIds.length, maxNewTokens: this.maxNewTokens }, limit);
-    this.batch = new RowBatch(model, engine.backend ?? new ReferenceBackend(), rows, engine.observer, options.signal);
+    this.batch = new RowBatch(model, engine.backend ?? defaultTensorBackend(), rows, engine.observer, options.signal);
   }
 
   get aborted(): boolean {

@@ -1,0 +1,227 @@
+import { BackendUnavailableError } from '../errors.js';
+import { GUMBEL_TABLE, seedKey } from '../random.js';
+import { ReferenceBackend } from '../reference-backend.js';
+import type { RowValues, Tensor, TensorBackend } from '../tensor-backend.js';
+import { SIMD_KERNELS_BASE64 } from './kernels-wasm.js';
+
+/** Exports of the kernels module (tools/simd-kernels.mjs); offsets are bytes into `memory`. */
+interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  argmax(at: number, length: number): number;
+  sumExp(at: number, length: number, max: number): number;
+  subtract(at: number, length: number, value: number): void;
+  expInPlace(at: number, length: number): void;
+  dot(a: number, b: number, length: number): number;
+  firstAbove(at: number, from: number, length: number, threshold: number): number;
+  addGumbel(at: number, length: number, key: number, scale: number, table: number): void;
+}
+
+/** Columns per block of the Gram matrix (8 rows × 4096 float32 stay in L2 cache). */
+const GRAM_BLOCK = 4096;
+const PAGE_BYTES = 65536;
+/** Memory layout: the Gumbel quantile table, then the scratch rows (`heap`) the ops copy data into. */
+const TABLE_AT = 0;
+const HEAP_AT = TABLE_AT + GUMBEL_TABLE.byteLength;
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The kernels module, compiled once per process; null where WebAssembly SIMD is unavailable. */
+function kernelsModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  if (typeof WebAssembly === 'object') {
+    const bytes = Uint8Array.from(atob(SIMD_KERNELS_BASE64), (c) => c.charCodeAt(0));
+    // validate() is false on engines without SIMD; a small module compiles synchronously everywhere.
+    if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+  }
+  return compiled;
+}
+
+/**
+ * A TensorBackend whose vocabulary-sized passes run as WebAssembly SIMD kernels: argmax, log-sum-exp
+ * (log-softmax, greedy log-probabilities), top-k, Gumbel noise, row shifts and the probability cosine. Tensors are the
+ * ReferenceBackend's host arrays, so every other op is the reference's. Rows are copied into the
+ * module's memory for each op (a copy costs a fraction of one pass of JavaScript).
+ *
+ * Precision: argmax, top-k, Gumbel noise, row shifts and gathers are exact (the reference's values); exponentials are float32 (within ~1 float32 ulp)
+ * and sums float64, so log-probabilities agree with the ReferenceBackend's to a few float32 ulps.
+ * `SimdBackend.isSupported()` is false where WebAssembly SIMD is missing; the engine then uses the
+ * ReferenceBackend (`defaultTensorBackend`).
+ */
+export class SimdBackend extends ReferenceBackend {
+  override readonly name: string = 'wasm-simd';
+  private readonly kernels: KernelExports;
+  private heap: Float32Array;
+
+  static isSupported(): boolean {
+    return kernelsModule() !== null;
+  }
+
+  constructor() {
+    super();
+    const module = kernelsModule();
+    if (module === null) {
+      throw new BackendUnavailableError(
+        'wasm-simd',
+        'this JavaScript engine has no WebAssembly SIMD',
+        'Use ReferenceBackend, or defaultTensorBackend() to pick whichever this platform runs.',
+      );
+    }
+    this.kernels = new WebAssembly.Instance(module).exports as unknown as KernelExports;
+    this.heap = new Float32Array(0);
+    this.reserve(0);
+    new Float32Array(this.kernels.memory.buffer, TABLE_AT, GUMBEL_TABLE.length).set(GUMBEL_TABLE);
+  }
+
+  override greedyLogProbs(tensor: Tensor): RowValues {
+    const { data, dims } = this.unwrap(tensor);
+    const [rows, cols] = dims;
+    const indices = new Int32Array(rows);
+    const values = new Float32Array(rows);
+    const heap = this.reserve(cols);
+    for (let r = 0; r < rows; r++) {
+      heap.set(data.subarray(r * cols, (r + 1) * cols));
+      const best = this.kernels.argmax(HEAP_AT, cols);
+      const max = heap[best]!;
+      indices[r] = best;
+      // An infinite maximum has no finite log-probability (the reference's value is +Infinity too).
+      values[r] = Number.isFinite(max) ? -Math.log(this.kernels.sumExp(HEAP_AT, cols, max)) : Number.POSITIVE_INFINITY;
+    }
+    return { indices, values };
+  }
+
+  override logSumExp(tensor: Tensor): Float32Array {
+    const { data, dims } = this.unwrap(tensor);
+    const [rows, cols] = dims;
+    const out = new Float32Array(rows);
+    this.reserve(cols);
+    for (let r = 0; r < rows; r++) out[r] = this.rowLogSumExp(data, r * cols, cols);
+    return out;
+  }
+
+  override logSoftmax(tensor: Tensor): void {
+    const { data, dims } = this.unwrap(tensor);
+    const [rows, cols] = dims;
+    const heap = this.reserve(cols);
+    for (let r = 0; r < rows; r++) {
+      const lse = this.rowLogSumExp(data, r * cols, cols);
+      this.kernels.subtract(HEAP_AT, cols, lse);
+      data.set(heap.subarray(0, cols), r * cols);
+    }
+  }
+
+  override shiftRows(tensor: Tensor, shifts: Float32Array): void {
+    const { data, dims } = this.unwrap(tensor);
+    const [rows, cols] = dims;
+    const heap = this.reserve(cols);
+    for (let r = 0; r < rows; r++) {
+      const shift = shifts[r]!;
+      if (shift === 0) continue;
+      const row = data.subarray(r * cols, (r + 1) * cols);
+      heap.set(row);
+      // float32(x − (−s)) is float32(x + s), the reference's rounding.
+      this.kernels.subtract(HEAP_AT, cols, -shift);
+      row.set(heap.subarray(0, cols));
+    }
+  }
+
+  override topK(tensor: Tensor, k: number): RowValues {
+    const { data, dims } = this.unwrap(tensor);
+    const [rows, cols] = dims;
+    const kk = Math.min(k, cols);
+    const indices = new Int32Array(rows * kk);
+    const values = new Float32Array(rows * kk);
+    const heap = this.reserve(cols);
+    for (let r = 0; r < rows; r++) {
+      heap.set(data.subarray(r * cols, (r + 1) * cols));
+      const base = r * kk;
+      let filled = 0;
+      let kth = Number.NEGATIVE_INFINITY;
+      let c = 0;
+      while (c < cols) {
+        // Once the list is full, the kernel skips every element that cannot enter it.
+        if (filled === kk) {
+          c = this.kernels.firstAbove(HEAP_AT, c, cols, kth);
+          if (c >= cols) break;
+        }
+        const x = heap[c]!;
+        // The reference's insertion: descending, ties keep the lower index first.
+        let pos = filled < kk ? filled++ : kk - 1;
+        while (pos > 0 && x > values[base + pos - 1]!) {
+          values[base + pos] = values[base + pos - 1]!;
+          indices[base + pos] = indices[base + pos - 1]!;
+          pos--;
+        }
+        values[base + pos] = x;
+        indices[base + pos] = c;
+        if (filled === kk) kth = values[base + kk - 1]!;
+        c++;
+      }
+    }
+    return { indices, values };
+  }
+
+  override addGumbelNoise(tensor: Tensor, scales: Float32Array, seeds: Uint32Array): void {
+    const { data, dims } = this.unwrap(tensor);
+    const [rows, cols] = dims;
+    const heap = this.reserve(cols);
+    for (let r = 0; r < rows; r++) {
+      const scale = scales[r]!;
+      if (scale === 0) continue;
+      const row = data.subarray(r * cols, (r + 1) * cols);
+      heap.set(row);
+      this.kernels.addGumbel(HEAP_AT, cols, seedKey(seeds[r]!), scale, TABLE_AT);
+      row.set(heap.subarray(0, cols));
+    }
+  }
+
+  override probabilityCosineSimilarity(logProbs: Tensor): Float32Array {
+    const { data, dims } = this.unwrap(logProbs);
+    const [rows, cols] = dims;
+    const heap = this.reserve(rows * cols);
+    heap.set(data.subarray(0, rows * cols));
+    this.kernels.expInPlace(HEAP_AT, rows * cols);
+    const gram = new Float64Array(rows * rows);
+    for (let from = 0; from < cols; from += GRAM_BLOCK) {
+      const width = Math.min(GRAM_BLOCK, cols - from);
+      for (let i = 0; i < rows; i++) {
+        for (let j = i; j < rows; j++) {
+          gram[i * rows + j]! += this.kernels.dot(HEAP_AT + 4 * (i * cols + from), HEAP_AT + 4 * (j * cols + from), width);
+        }
+      }
+    }
+    const out = new Float32Array(rows * rows);
+    for (let i = 0; i < rows; i++) {
+      for (let j = i; j < rows; j++) {
+        const denom = Math.sqrt(gram[i * rows + i]! * gram[j * rows + j]!);
+        const cos = denom > 0 ? gram[i * rows + j]! / denom : 0;
+        out[i * rows + j] = cos;
+        out[j * rows + i] = cos;
+      }
+    }
+    return out;
+  }
+
+  /** log Σ exp of one row, copied to the start of the kernels' memory (left there for the caller). */
+  private rowLogSumExp(data: Float32Array, start: number, cols: number): number {
+    this.heap.set(data.subarray(start, start + cols));
+    const max = this.heap[this.kernels.argmax(HEAP_AT, cols)]!;
+    // The reference's edge cases: an all −∞ row has log Σ exp = −∞; a +∞ entry makes it +∞.
+    if (!Number.isFinite(max)) return max;
+    return max + Math.log(this.kernels.sumExp(HEAP_AT, cols, max));
+  }
+
+  /** The scratch rows as float32, grown to hold at least `floats` values. */
+  private reserve(floats: number): Float32Array {
+    const { memory } = this.kernels;
+    const needed = HEAP_AT + floats * 4;
+    if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE_BYTES));
+    if (this.heap.buffer !== memory.buffer) this.heap = new Float32Array(memory.buffer, HEAP_AT);
+    return this.heap;
+  }
+}
+
+/** The fastest TensorBackend this platform runs: SimdBackend where WebAssembly SIMD exists, else ReferenceBackend. */
+export function defaultTensorBackend(): TensorBackend {
+  return SimdBackend.isSupported() ? new SimdBackend() : new ReferenceBackend();
+}
