@@ -73,6 +73,8 @@ export interface RealShapeResult {
   };
   /** GenerationStats.engineTimeMs ÷ modelTimeMs at N=8, T=4 (median). */
   engineOverModelN8T4?: number;
+  /** The engine's TensorBackend in those runs (GenerationStats.backend, e.g. `wasm-simd`). */
+  tensorBackend?: string;
   identicalTokens: { oursVsBareLoop?: boolean; transformersJsVsBareLoop: boolean };
   /** Why ours was not measured (e.g. the loader cannot read this dtype yet). */
   oursNote?: string;
@@ -279,6 +281,7 @@ export async function measureRealShape(folder: string, dtype: RealShapeDtype, op
     // 3. ReasonFlow configurations against greedy, and the engine's share at N=8, T=4.
     const ratios: RealShapeResult['ratios'] = { bareLoopOverTransformersJs: medianRatio(times.tf, times.bare) };
     let engineOverModel: number | undefined;
+    let tensorBackend: string | undefined;
     if (rf && greedy) {
       log(`${basename(folder)} ${dtype}: ReasonFlow N=4 T=4 (± path acceptance), N=8 T=4 × ${reps}`);
       const n4 = rf.withConfig({ numOfThinkers: 4, numOfThoughts: 4 });
@@ -294,13 +297,16 @@ export async function measureRealShape(folder: string, dtype: RealShapeDtype, op
       await run(n8);
       const tps = { greedy: [] as number[], n4: [] as number[], n4Accept: [] as number[] };
       const engineShares: number[] = [];
+      let backendName: string | undefined;
       for (let rep = 0; rep < reps; rep++) {
         tps.greedy.push((await run(greedy)).tps);
         tps.n4.push((await run(n4)).tps);
         tps.n4Accept.push((await run(n4Accept)).tps);
         const r8 = await run(n8);
         engineShares.push(r8.stats.engineTimeMs / r8.stats.modelTimeMs);
+        backendName = r8.stats.backend;
       }
+      tensorBackend = backendName;
       ratios.n4t4OverGreedy = medianRatio(tps.n4, tps.greedy);
       ratios.n4t4PathAcceptanceOverGreedy = medianRatio(tps.n4Accept, tps.greedy);
       engineOverModel = median(engineShares);
@@ -327,6 +333,7 @@ export async function measureRealShape(folder: string, dtype: RealShapeDtype, op
       },
       ratios,
       ...(engineOverModel === undefined ? {} : { engineOverModelN8T4: engineOverModel }),
+      ...(tensorBackend === undefined ? {} : { tensorBackend }),
       identicalTokens: { ...(greedy ? { oursVsBareLoop: oursVsBare } : {}), transformersJsVsBareLoop: tfVsBare },
       ...(ours.note ? { oursNote: ours.note } : {}),
       memory: { rssBeforeMiB: rssBefore, rssAfterLoadMiB: rssAfterLoad, peakRssMiB: peak },
@@ -367,6 +374,8 @@ export function renderRealShapes(results: readonly RealShapeResult[]): string {
     );
   }
   const notes = results.filter((r) => r.oursNote).map((r) => `- ${r.folder} ${r.dtype}: ours not measured — ${r.oursNote}.`);
+  const backends = [...new Set(results.map((r) => r.tensorBackend).filter((b) => b !== undefined))];
+  if (backends.length) notes.push(`- ReasonFlow runs: the engine's default TensorBackend, \`${backends.join('`, `')}\`.`);
   const cut = results.filter((r) => r.shape && r.shape.layers < r.shape.fullDepth).map((r) => r.folder);
   if (cut.length) notes.push(`- ${[...new Set(cut)].join(', ')}: fewer layers than the real model (same width and vocabulary).`);
   return [...lines, ...notes].join('\n');

@@ -34,6 +34,7 @@ describe('real-shapes speed harness (smoke test on a tiny fixture)', () => {
       expect(fp32!.ratios[key]).toBeGreaterThan(0);
     }
     expect(fp32!.engineOverModelN8T4).toBeGreaterThan(0);
+    expect(fp32!.tensorBackend).toBe('wasm-simd');
     expect(fp32!.memory.peakRssMiB).toBeGreaterThanOrEqual(fp32!.memory.rssAfterLoadMiB);
     // fp16: the bare loop reads float16 logits; transformers.js must pick the same tokens.
     expect(fp16!.identicalTokens.transformersJsVsBareLoop).toBe(true);
@@ -44,6 +45,7 @@ describe('real-shapes speed harness (smoke test on a tiny fixture)', () => {
 
     const table = renderRealShapes(results);
     expect(table.split('\n').filter((l) => l.startsWith('| llama |'))).toHaveLength(2);
+    expect(table).toContain("the engine's default TensorBackend, `wasm-simd`");
     expect(lines.some((l) => l.includes('greedy'))).toBe(true);
 
     // Recorded in a copy of the saved full results: the page gains the section and the targets read off the rows.
