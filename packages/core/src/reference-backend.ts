@@ -137,15 +137,7 @@ export class ReferenceBackend implements TensorBackend {
       for (let c = 0; c < cols; c++) {
         const x = data[start + c]!;
         if (filled === kk && !(x > kth)) continue;
-        // Insertion into the descending list; ties keep the lower index first.
-        let pos = filled < kk ? filled++ : kk - 1;
-        while (pos > 0 && x > values[base + pos - 1]!) {
-          values[base + pos] = values[base + pos - 1]!;
-          indices[base + pos] = indices[base + pos - 1]!;
-          pos--;
-        }
-        values[base + pos] = x;
-        indices[base + pos] = c;
+        filled = insertDescending(values, indices, base, kk, filled, x, c);
         if (filled === kk) kth = values[base + kk - 1]!;
       }
     }
@@ -204,16 +196,7 @@ export class ReferenceBackend implements TensorBackend {
         for (let j = i; j < rows; j++) gram[i * rows + j] = addDotProduct(gram[i * rows + j]!, p, i * block, j * block, width);
       }
     }
-    const out = new Float32Array(rows * rows);
-    for (let i = 0; i < rows; i++) {
-      for (let j = i; j < rows; j++) {
-        const denom = Math.sqrt(gram[i * rows + i]! * gram[j * rows + j]!);
-        const cos = denom > 0 ? gram[i * rows + j]! / denom : 0;
-        out[i * rows + j] = cos;
-        out[j * rows + i] = cos;
-      }
-    }
-    return out;
+    return cosineFromGram(gram, rows);
   }
 
   mixLogProbs(logProbs: Tensor, rows: Int32Array, weights: Float32Array, out: Float32Array): void {
@@ -236,6 +219,44 @@ export class ReferenceBackend implements TensorBackend {
     if (t.disposed) throw new TypeError('Tensor used after dispose().');
     return t;
   }
+}
+
+/**
+ * @internal Inserts (x, column) into the descending top-k list at `base` that holds `filled` of `k`
+ * entries (a full list drops its last); ties keep the lower column first. Returns the new count.
+ */
+export function insertDescending(
+  values: Float32Array,
+  indices: Int32Array,
+  base: number,
+  k: number,
+  filled: number,
+  x: number,
+  column: number,
+): number {
+  let pos = filled < k ? filled : k - 1;
+  while (pos > 0 && x > values[base + pos - 1]!) {
+    values[base + pos] = values[base + pos - 1]!;
+    indices[base + pos] = indices[base + pos - 1]!;
+    pos--;
+  }
+  values[base + pos] = x;
+  indices[base + pos] = column;
+  return filled < k ? filled + 1 : k;
+}
+
+/** @internal The cosine matrix (`rows × rows`, float32) of rows whose Gram matrix's upper triangle is `gram`. */
+export function cosineFromGram(gram: Float64Array, rows: number): Float32Array {
+  const out = new Float32Array(rows * rows);
+  for (let i = 0; i < rows; i++) {
+    for (let j = i; j < rows; j++) {
+      const denom = Math.sqrt(gram[i * rows + i]! * gram[j * rows + j]!);
+      const cos = denom > 0 ? gram[i * rows + j]! / denom : 0;
+      out[i * rows + j] = cos;
+      out[j * rows + i] = cos;
+    }
+  }
+  return out;
 }
 
 function probabilitiesInto(out: Float64Array, at: number, logProbs: Float32Array, from: number, length: number): void {

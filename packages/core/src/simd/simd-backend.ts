@@ -1,6 +1,6 @@
 import { BackendUnavailableError } from '../errors.js';
 import { GUMBEL_TABLE, seedKey } from '../random.js';
-import { ReferenceBackend } from '../reference-backend.js';
+import { cosineFromGram, insertDescending, ReferenceBackend } from '../reference-backend.js';
 import type { RowValues, Tensor, TensorBackend } from '../tensor-backend.js';
 import { SIMD_KERNELS_BASE64 } from './kernels-wasm.js';
 
@@ -113,16 +113,8 @@ export class SimdBackend extends ReferenceBackend {
   override shiftRows(tensor: Tensor, shifts: Float32Array): void {
     const { data, dims } = this.unwrap(tensor);
     const [rows, cols] = dims;
-    const heap = this.reserve(cols);
-    for (let r = 0; r < rows; r++) {
-      const shift = shifts[r]!;
-      if (shift === 0) continue;
-      const row = data.subarray(r * cols, (r + 1) * cols);
-      heap.set(row);
-      // float32(x − (−s)) is float32(x + s), the reference's rounding.
-      this.kernels.subtract(HEAP_AT, cols, -shift);
-      row.set(heap.subarray(0, cols));
-    }
+    // float32(x − (−s)) is float32(x + s), the reference's rounding.
+    this.editRows(data, rows, cols, shifts, (r) => this.kernels.subtract(HEAP_AT, cols, -shifts[r]!));
   }
 
   override topK(tensor: Tensor, k: number): RowValues {
@@ -144,16 +136,7 @@ export class SimdBackend extends ReferenceBackend {
           c = this.kernels.firstAbove(HEAP_AT, c, cols, kth);
           if (c >= cols) break;
         }
-        const x = heap[c]!;
-        // The reference's insertion: descending, ties keep the lower index first.
-        let pos = filled < kk ? filled++ : kk - 1;
-        while (pos > 0 && x > values[base + pos - 1]!) {
-          values[base + pos] = values[base + pos - 1]!;
-          indices[base + pos] = indices[base + pos - 1]!;
-          pos--;
-        }
-        values[base + pos] = x;
-        indices[base + pos] = c;
+        filled = insertDescending(values, indices, base, kk, filled, heap[c]!, c);
         if (filled === kk) kth = values[base + kk - 1]!;
         c++;
       }
@@ -164,15 +147,7 @@ export class SimdBackend extends ReferenceBackend {
   override addGumbelNoise(tensor: Tensor, scales: Float32Array, seeds: Uint32Array): void {
     const { data, dims } = this.unwrap(tensor);
     const [rows, cols] = dims;
-    const heap = this.reserve(cols);
-    for (let r = 0; r < rows; r++) {
-      const scale = scales[r]!;
-      if (scale === 0) continue;
-      const row = data.subarray(r * cols, (r + 1) * cols);
-      heap.set(row);
-      this.kernels.addGumbel(HEAP_AT, cols, seedKey(seeds[r]!), scale, TABLE_AT);
-      row.set(heap.subarray(0, cols));
-    }
+    this.editRows(data, rows, cols, scales, (r) => this.kernels.addGumbel(HEAP_AT, cols, seedKey(seeds[r]!), scales[r]!, TABLE_AT));
   }
 
   override probabilityCosineSimilarity(logProbs: Tensor): Float32Array {
@@ -190,16 +165,19 @@ export class SimdBackend extends ReferenceBackend {
         }
       }
     }
-    const out = new Float32Array(rows * rows);
-    for (let i = 0; i < rows; i++) {
-      for (let j = i; j < rows; j++) {
-        const denom = Math.sqrt(gram[i * rows + i]! * gram[j * rows + j]!);
-        const cos = denom > 0 ? gram[i * rows + j]! / denom : 0;
-        out[i * rows + j] = cos;
-        out[j * rows + i] = cos;
-      }
+    return cosineFromGram(gram, rows);
+  }
+
+  /** Runs `kernel(r)` on a copy of each row r whose `amounts[r]` is not 0, and copies the row back. */
+  private editRows(data: Float32Array, rows: number, cols: number, amounts: Float32Array, kernel: (row: number) => void): void {
+    const heap = this.reserve(cols);
+    for (let r = 0; r < rows; r++) {
+      if (amounts[r] === 0) continue;
+      const row = data.subarray(r * cols, (r + 1) * cols);
+      heap.set(row);
+      kernel(r);
+      row.set(heap.subarray(0, cols));
     }
-    return out;
   }
 
   /** log Σ exp of one row, copied to the start of the kernels' memory (left there for the caller). */
