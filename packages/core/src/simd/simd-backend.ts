@@ -31,20 +31,26 @@ function kernelsModule(): WebAssembly.Module | null {
   compiled = null;
   if (typeof WebAssembly === 'object') {
     const bytes = Uint8Array.from(atob(SIMD_KERNELS_BASE64), (c) => c.charCodeAt(0));
-    // validate() is false on engines without SIMD; a small module compiles synchronously everywhere.
-    if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+    // validate() is false on engines without SIMD; a 2 KB module compiles synchronously even on a
+    // browser's main thread. A page whose CSP forbids WebAssembly throws here: use the reference then.
+    try {
+      if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+    } catch {
+      compiled = null;
+    }
   }
   return compiled;
 }
 
 /**
  * A TensorBackend whose vocabulary-sized passes run as WebAssembly SIMD kernels: argmax, log-sum-exp
- * (log-softmax, greedy log-probabilities), top-k, Gumbel noise, row shifts and the probability cosine. Tensors are the
- * ReferenceBackend's host arrays, so every other op is the reference's. Rows are copied into the
- * module's memory for each op (a copy costs a fraction of one pass of JavaScript).
+ * (log-softmax, greedy log-probabilities), top-k, Gumbel noise, row shifts and the probability cosine.
+ * Tensors are the ReferenceBackend's host arrays, so every other op is the reference's. Rows are copied
+ * into the module's memory for each op (a copy costs a fraction of one pass of JavaScript).
  *
- * Precision: argmax, top-k, Gumbel noise, row shifts and gathers are exact (the reference's values); exponentials are float32 (within ~1 float32 ulp)
- * and sums float64, so log-probabilities agree with the ReferenceBackend's to a few float32 ulps.
+ * Precision: argmax, top-k, Gumbel noise, row shifts and gathers are exact (the reference's values);
+ * exponentials are float32 (within ~1 float32 ulp) and sums float64, so log-probabilities agree with
+ * the ReferenceBackend's to a few float32 ulps.
  * `SimdBackend.isSupported()` is false where WebAssembly SIMD is missing; the engine then uses the
  * ReferenceBackend (`defaultTensorBackend`).
  */
