@@ -297,16 +297,14 @@ export async function measureRealShape(folder: string, dtype: RealShapeDtype, op
       await run(n8);
       const tps = { greedy: [] as number[], n4: [] as number[], n4Accept: [] as number[] };
       const engineShares: number[] = [];
-      let backendName: string | undefined;
       for (let rep = 0; rep < reps; rep++) {
         tps.greedy.push((await run(greedy)).tps);
         tps.n4.push((await run(n4)).tps);
         tps.n4Accept.push((await run(n4Accept)).tps);
         const r8 = await run(n8);
         engineShares.push(r8.stats.engineTimeMs / r8.stats.modelTimeMs);
-        backendName = r8.stats.backend;
+        tensorBackend = r8.stats.backend;
       }
-      tensorBackend = backendName;
       ratios.n4t4OverGreedy = medianRatio(tps.n4, tps.greedy);
       ratios.n4t4PathAcceptanceOverGreedy = medianRatio(tps.n4Accept, tps.greedy);
       engineOverModel = median(engineShares);

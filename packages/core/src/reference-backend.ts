@@ -93,23 +93,9 @@ export class ReferenceBackend implements TensorBackend {
     const indices = new Int32Array(rows);
     const values = new Float32Array(rows);
     for (let r = 0; r < rows; r++) {
-      // One pass: the running sum is rescaled whenever the maximum moves (exact up to float64 rounding).
-      const start = r * cols;
-      let best = 0;
-      let max = Number.NEGATIVE_INFINITY;
-      let sum = 0;
-      for (let c = 0; c < cols; c++) {
-        const x = data[start + c]!;
-        if (x > max) {
-          sum = sum * expNonPositive(max - x) + 1;
-          max = x;
-          best = c;
-        } else {
-          sum += expNonPositive(x - max);
-        }
-      }
+      const { best, max, sum } = rowMaxAndExpSum(data, r * cols, cols);
       indices[r] = best;
-      values[r] = max === Number.NEGATIVE_INFINITY || max === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : -Math.log(sum);
+      values[r] = Number.isFinite(max) ? -Math.log(sum) : Number.POSITIVE_INFINITY;
     }
     return { indices, values };
   }
@@ -282,19 +268,29 @@ function rowArgmax(data: Float32Array, start: number, length: number): number {
   return best;
 }
 
-/** log Σ exp over the row in one pass: the running sum is rescaled whenever the maximum moves. */
-function rowLogSumExp(data: Float32Array, start: number, length: number): number {
+/**
+ * The row's maximum, its index (the lowest among ties) and Σ exp(x − max), in one pass: the running sum
+ * is rescaled whenever the maximum moves (exact up to float64 rounding).
+ */
+function rowMaxAndExpSum(data: Float32Array, start: number, length: number): { best: number; max: number; sum: number } {
+  let best = 0;
   let max = Number.NEGATIVE_INFINITY;
   let sum = 0;
-  for (let i = start, end = start + length; i < end; i++) {
-    const x = data[i]!;
+  for (let c = 0; c < length; c++) {
+    const x = data[start + c]!;
     if (x > max) {
       sum = sum * expNonPositive(max - x) + 1;
       max = x;
+      best = c;
     } else {
       sum += expNonPositive(x - max);
     }
   }
-  if (max === Number.NEGATIVE_INFINITY || max === Number.POSITIVE_INFINITY) return max;
-  return max + Math.log(sum);
+  return { best, max, sum };
+}
+
+/** log Σ exp over the row; −∞ for an all −∞ row, +∞ when an entry is +∞. */
+function rowLogSumExp(data: Float32Array, start: number, length: number): number {
+  const { max, sum } = rowMaxAndExpSum(data, start, length);
+  return Number.isFinite(max) ? max + Math.log(sum) : max;
 }
