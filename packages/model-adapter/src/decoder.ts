@@ -68,6 +68,13 @@ export interface DecoderParts {
   readonly sessions: readonly OrtSession[];
   /** Listeners registered through the load options (`onEvent`) or `observe`. */
   readonly events: ModelEventHub;
+  /**
+   * Once a sequence has fed embeddings, its token steps run through the embed graph and the embeddings
+   * decoder too. Set for host (CPU) sessions: alternating two decoder sessions evicts each one's
+   * weights from the CPU caches (measured on the embedded model: a batch-4 step costs 1.5–2× as
+   * much when the two decoders alternate as when one of them runs every step).
+   */
+  readonly tokensFollowEmbeddings?: boolean;
 }
 
 /**
@@ -241,6 +248,8 @@ export class OnnxDecoderSequence implements DecoderSequence {
   private disposed = false;
   /** Time spent in `gatherSlice` during the current observed forward pass. */
   private gatherMs = 0;
+  /** Token steps go through the embeddings decoder (see `DecoderParts.tokensFollowEmbeddings`). */
+  private embeddingsOnly: boolean;
   /** Present when the KV cache is float32 (the mean of float16 caches is not implemented). */
   readonly mergeRows?: (sourceRows: Int32Array, weights: Float32Array) => Promise<void>;
 
@@ -252,6 +261,7 @@ export class OnnxDecoderSequence implements DecoderSequence {
     private readonly onDispose: () => void,
   ) {
     this.currentRows = rows;
+    this.embeddingsOnly = parts.tokenGraph === undefined;
     if (model.kvCacheType === 'float32') {
       this.mergeRows = (sourceRows, weights) => this.serial(() => this.mergeNow(sourceRows, weights));
     }
@@ -366,8 +376,9 @@ export class OnnxDecoderSequence implements DecoderSequence {
     const rows = this.currentRows;
     const start = performance.now();
     this.gatherMs = 0;
+    const embeddingsDecoder = input.kind === 'embeddings' || this.embeddingsOnly;
     const logits = await this.forwardNow(input);
-    const file = (input.kind === 'tokens' ? (this.parts.tokenGraph ?? this.parts.embedsGraph) : this.parts.embedsGraph)!.file;
+    const file = (embeddingsDecoder ? this.parts.embedsGraph : this.parts.tokenGraph)!.file;
     events.emit({ type: 'forward', file, rows, positions: input.tokensPerRow, durationMs: performance.now() - start, kvGatherMs: this.gatherMs });
     return logits;
   }
@@ -445,8 +456,9 @@ export class OnnxDecoderSequence implements DecoderSequence {
     if (this.currentLength + n > max) {
       throw new ContextLengthError(this.currentLength + n, max, `forward of ${n} position(s) per row at length ${this.currentLength}`);
     }
-    if (input.kind === 'tokens' && this.parts.tokenGraph === undefined) {
-      // Only the inputs_embeds pair: embed, then run the embeddings decoder.
+    if (input.kind === 'embeddings' && this.parts.tokensFollowEmbeddings) this.embeddingsOnly = true;
+    if (input.kind === 'tokens' && this.embeddingsOnly) {
+      // Only the inputs_embeds pair, or this sequence keeps to it: embed, then run the embeddings decoder.
       this.checkTokens(input.tokens, n);
       const embeddings = await this.model.embedTokens!(input.tokens);
       return this.forwardNow({ kind: 'embeddings', embeddings, tokensPerRow: n });

@@ -138,6 +138,7 @@ export async function loadModelFolder(source: ModelFileSource, options: LoadMode
       kvOps,
       sessions: context.sessions,
       events,
+      tokensFollowEmbeddings: options.kvOutputLocation === undefined,
     });
     success = true;
     return {

@@ -54,16 +54,29 @@ describe('model-tiny', () => {
     expect(worst).toBeLessThanOrEqual(1e-4);
   });
 
-  it('embedTokens + forward(embeddings) equals forward(tokens)', async () => {
+  it('embedTokens + forward(embeddings) equals forward(tokens); token steps then keep to the embeddings decoder', async () => {
     const tokens = Array.from(loaded.tokenizer.encode('7+8='));
     const byTokens = await recompute(loaded.model, [tokens, tokens]);
     const seq = await loaded.model.startSequence({ rows: 2 });
+    const files: string[] = [];
+    const stop = loaded.model.observe((e) => {
+      if (e.type === 'forward') files.push(e.file);
+    });
     const e = await loaded.model.embedTokens!(Int32Array.from([...tokens, ...tokens]));
     const t = await seq.forward({ kind: 'embeddings', embeddings: e, tokensPerRow: tokens.length });
     expect(maxAbsDiff(await logitsToHost(t), byTokens)).toBeLessThanOrEqual(1e-4);
     // Continue with a token step on the same cache: equals recomputation.
     const next = await step(seq, [[5], [6]]);
+    stop();
+    // Host sessions: one decoder per sequence, so the two decoders do not evict each other's weights.
+    expect(files).toEqual(['onnx/decoder_model_merged.onnx', 'onnx/decoder_model_merged.onnx']);
+    const tokenFiles: string[] = [];
+    const stopTokens = loaded.model.observe((e) => {
+      if (e.type === 'forward') tokenFiles.push(e.file);
+    });
     const fresh = await recompute(loaded.model, [[...tokens, 5], [...tokens, 6]]);
+    stopTokens();
+    expect(tokenFiles).toEqual(['onnx/model.onnx']);
     expect(maxAbsDiff(next, fresh)).toBeLessThanOrEqual(1e-4);
     await seq.dispose();
     expect(loaded.model.liveTensors).toBe(0);
