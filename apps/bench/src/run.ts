@@ -62,7 +62,7 @@ function rf(n: number, t: number, extra: Record<string, unknown> = {}, suffix = 
 
 /**
  * The full grid: N ∈ {2, 4, 8} × T ∈ {2, 4}, and at N = 4, T = 4 one change each: topk 2,
- * diversity weight 0, the original's path scoring, path acceptance.
+ * diversity weight 0, the original's path scoring, path acceptance (alone and with narrowing).
  */
 export const FULL_GRID: GridEntry[] = [
   rf(2, 2),
@@ -75,6 +75,7 @@ export const FULL_GRID: GridEntry[] = [
   rf(4, 4, { diversityWeight: 0 }, 'diversity 0'),
   rf(4, 4, { pathScoring: 'original' }, 'original scoring'),
   rf(4, 4, { pathAcceptance: true }, 'path acceptance'),
+  rf(4, 4, { pathAcceptance: true, narrowWhenConfident: true }, 'path acceptance, narrowing'),
 ];
 
 export const QUICK_GRID: GridEntry[] = [rf(2, 2), rf(2, 2, { pathScoring: 'original' }, 'original scoring')];

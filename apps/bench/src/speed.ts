@@ -217,6 +217,10 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
       { label: 'greedy (N=1)', config: { numOfThinkers: 1, numOfThoughts: 1 } },
       { label: 'N=4, T=4', config: { numOfThinkers: 4, numOfThoughts: 4 } },
       { label: 'N=4, T=4, path acceptance', config: { numOfThinkers: 4, numOfThoughts: 4, pathAcceptance: true } },
+      {
+        label: 'N=4, T=4, path acceptance, narrowing',
+        config: { numOfThinkers: 4, numOfThoughts: 4, pathAcceptance: true, narrowWhenConfident: true },
+      },
       { label: 'N=1, T=4', config: { numOfThinkers: 1, numOfThoughts: 4 }, scaling: true },
       { label: 'N=2, T=4', config: { numOfThinkers: 2, numOfThoughts: 4 }, scaling: true },
       { label: 'N=8, T=4', config: { numOfThinkers: 8, numOfThoughts: 4 }, scaling: true },
@@ -245,7 +249,7 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
       }
     }
     const greedyTps = perConfig[0]!.tps;
-    const n1Iter = perConfig[3]!.iterMs;
+    const n1Iter = perConfig[configs.findIndex((c) => c.label === 'N=1, T=4')]!.iterMs;
     const configResults: ConfigSpeed[] = configs.map((c, i) => {
       const acc = perConfig[i]!;
       const n = (c.config.numOfThinkers ?? 1) as number;

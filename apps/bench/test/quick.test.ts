@@ -41,6 +41,7 @@ describe('quick mode, end to end', () => {
     const labels = speed.configs.map((c: { label: string }) => c.label);
     expect(labels).toContain('greedy (N=1)');
     expect(labels).toContain('N=4, T=4, path acceptance');
+    expect(labels).toContain('N=4, T=4, path acceptance, narrowing');
     for (const c of speed.configs) {
       expect(c.tokensPerSecondRatio).toBeGreaterThan(0);
       expect(c.forwardStepsPerToken).toBeGreaterThan(0);

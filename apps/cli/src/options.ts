@@ -91,6 +91,7 @@ const CONFIG_HELP: Record<ConfigField, string> = {
   kvMerge: 'kept KV cache when K > 1',
   pathAcceptance: "commit the winner's confident lookahead at once",
   pathAcceptanceLogProb: 'least log-probability of an accepted token',
+  narrowWhenConfident: 'one row while tokens are confident',
   softThoughtTopK: 'tokens mixed into a soft thought',
   branching: 'thinkers start from distinct tokens',
 };

@@ -39,6 +39,7 @@ const HELP: Partial<Record<keyof ReasonFlowConfig, string>> = {
   topkThinkers: 'winners fused into the committed token',
   diversityWeight: 'how much a path differing from the others adds to its score',
   pathAcceptance: "commit the winner's whole path when it is confident enough",
+  narrowWhenConfident: 'decode with one row while the model is confident; all thinkers return at an unsure token (needs pathAcceptance)',
   branching: 'make thinkers start from distinct tokens (ranked: thinker i takes the i-th best) instead of perturbing one path',
 };
 for (const [key, fallback] of Object.entries(DEFAULT_CONFIG) as [keyof ReasonFlowConfig, unknown][]) {

@@ -66,6 +66,13 @@ export interface ReasonFlowConfig {
   pathAcceptance: boolean;
   /** Log-probability threshold for path acceptance (default ln 0.9 ≈ -0.105). */
   pathAcceptanceLogProb: number;
+  /**
+   * Ours (needs `pathAcceptance`): after an iteration in which every thinker took the same path and the
+   * whole lookahead was accepted, decode with one row while each token's log-probability stays ≥
+   * `pathAcceptanceLogProb`; the first token below it brings all thinkers back, from that position.
+   * Saves the rows that would only repeat the winner's path. Off by default.
+   */
+  narrowWhenConfident: boolean;
   /** Soft thoughts mix the embeddings of this many most probable tokens (renormalised). */
   softThoughtTopK: number;
   /** Ours: make thinkers start from distinct step-0 tokens (default 'none', the original). */
@@ -92,6 +99,7 @@ export const DEFAULT_CONFIG: Readonly<ReasonFlowConfig> = Object.freeze({
   kvMerge: 'best-row',
   pathAcceptance: false,
   pathAcceptanceLogProb: Math.log(0.9),
+  narrowWhenConfident: false,
   softThoughtTopK: 16,
   branching: 'none',
 });
@@ -120,6 +128,7 @@ export const SNAKE_CASE_FIELDS = Object.freeze({
   kv_merge: 'kvMerge',
   path_acceptance: 'pathAcceptance',
   path_acceptance_log_prob: 'pathAcceptanceLogProb',
+  narrow_when_confident: 'narrowWhenConfident',
   soft_thought_top_k: 'softThoughtTopK',
   branching: 'branching',
 } as const satisfies Record<string, keyof ReasonFlowConfig>);
@@ -200,6 +209,10 @@ function validateConfig(c: ReasonFlowConfig, given: ReadonlySet<string>): void {
   oneOf('kvMerge', c.kvMerge, ['best-row', 'mean']);
   if (typeof c.pathAcceptanceLogProb !== 'number' || !(c.pathAcceptanceLogProb <= 0) || !Number.isFinite(c.pathAcceptanceLogProb)) {
     throw new ConfigError('pathAcceptanceLogProb', c.pathAcceptanceLogProb, 'a finite log-probability ≤ 0');
+  }
+  boolean('narrowWhenConfident', c.narrowWhenConfident);
+  if (c.narrowWhenConfident && !c.pathAcceptance) {
+    throw new ConfigError('narrowWhenConfident', true, 'pathAcceptance: true as well (narrowing decodes the accepted confident tokens with one row)');
   }
   integerAtLeast('softThoughtTopK', c.softThoughtTopK, 1);
   oneOf('branching', c.branching, ['none', 'ranked', 'sampled']);

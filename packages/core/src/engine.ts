@@ -229,7 +229,12 @@ interface Decision {
 /** One generation's state; lives only for the duration of `execute`. */
 class GenerationRun {
   private readonly thoughts: number;
+  /** Thinkers (N): the batch's rows while it is wide. */
   private readonly rows: number;
+  /** Rows the batch holds now: N, or 1 while narrowed (see `narrowWhenConfident`). */
+  private width: number;
+  /** `narrowWhenConfident` applies: path acceptance with several thinkers over token inputs. */
+  private readonly canNarrow: boolean;
   private readonly vocab: number;
   private readonly promptLength: number;
   private readonly maxTotalLength: number;
@@ -269,6 +274,7 @@ class GenerationRun {
     const { vocabSize, maxSequenceLength } = model.info;
     this.vocab = vocabSize;
     this.rows = config.numOfThinkers;
+    this.width = this.rows;
     this.thoughts = effectiveThoughts(config);
     const options = resolveGenerateOptions(rawOptions);
     this.options = options;
@@ -293,6 +299,7 @@ class GenerationRun {
     );
     this.mergesKv = config.kvMerge === 'mean' && config.topkThinkers > 1;
     this.canAcceptPath = config.pathAcceptance && config.useTokens && !this.mergesKv;
+    this.canNarrow = config.narrowWhenConfident && this.canAcceptPath && this.rows > 1;
     this.topK = Math.min(Math.max(2, this.rows, config.useTokens ? 0 : config.softThoughtTopK), vocabSize);
     this.promptLength = promptIds.length;
     this.history = [...promptIds];
@@ -362,14 +369,22 @@ class GenerationRun {
     const temperatures = scheduleTemperatures(config, iteration, this.previousAcceptanceRate);
     const threshold = adaptAcceptanceThreshold(config, iteration, this.previousUncertainty, this.previousAcceptanceRate);
 
-    const paths = this.startPaths(logits0, committedLength, threshold, temperatures);
+    let paths = this.startPaths(logits0, committedLength, threshold, temperatures);
+    if (this.width < this.rows && paths.logProbs[0]![0]! < config.pathAcceptanceLogProb) {
+      // The lone row is unsure of its next token: every thinker decides it.
+      this.batch.release(logits0);
+      if (this.aborted()) return { stopReason: 'aborted' };
+      paths = this.startPaths(await this.widen(), committedLength, threshold, temperatures);
+    }
     if (!(await this.lookahead(paths, committedLength))) return { stopReason: 'aborted' };
-    const duplicates = duplicatePathShare(paths.tokens, this.rows);
+    const width = this.width;
+    const duplicates = duplicatePathShare(paths.tokens, width);
     this.duplicateShareSum += duplicates;
     const decision = this.decide(paths);
     const { accepted, stopReason: committedStop } = this.commit(decision, paths, iteration);
     let stopReason = committedStop;
-    let next = await this.followWinner(decision, paths, committedLength, accepted.length, stopReason);
+    const narrow = this.canNarrow && width > 1 && accepted.length === paths.tokens.length && duplicates * width === width - 1;
+    let next = await this.followWinner(decision, paths, committedLength, accepted.length, stopReason, narrow ? 1 : width);
 
     const currentUncertainty = uncertainty(paths.top1, paths.top2);
     const rate = acceptanceRate(decision.selection.combined, decision.selection.selected, threshold);
@@ -384,7 +399,7 @@ class GenerationRun {
     }
     this.options.onIteration?.({
       iteration,
-      thinkers: Array.from({ length: this.rows }, (_, r) => ({
+      thinkers: Array.from({ length: width }, (_, r) => ({
         row: r,
         pathTokens: paths.tokens.map((step) => step[r]!),
         pathLogProbs: paths.logProbs.map((step) => step[r]!),
@@ -414,7 +429,7 @@ class GenerationRun {
     threshold: number,
     temperatures: readonly [number, number],
   ): ThinkerPaths {
-    const { backend, config, rows, topK: k } = this;
+    const { backend, config, width: rows, topK: k } = this;
     const shortcut = this.greedyShortcut ? this.greedyStart(logits0) : undefined;
     if (shortcut) return shortcut;
     if (rows > 1 && config.noiseScale > 0 && this.model.info.embeddingSize === undefined) {
@@ -491,7 +506,7 @@ class GenerationRun {
    */
   private branchTokens(logProbs: Tensor): ({ column: number; logProb: number } | undefined)[] | undefined {
     const { branching } = this.config;
-    const { rows } = this;
+    const rows = this.width;
     if (branching === 'none' || rows === 1) return undefined;
     // Branch tokens come from thinker 0's clean ranking, so they are distinct from each other and from its argmax.
     const k = Math.min(this.vocab, branching === 'ranked' ? rows : Math.max(rows, BRANCH_CANDIDATES));
@@ -527,7 +542,7 @@ class GenerationRun {
     // Lookahead must fit the context: steps 1..T-1 write positions committedLength..+T-2.
     const thoughts = Math.max(1, Math.min(this.thoughts, this.model.info.maxSequenceLength - committedLength + 1));
     // A lone thinker's lookahead only serves acceptance: stop at its first unconfident token.
-    const stopAtUnconfident = this.canAcceptPath && this.rows === 1;
+    const stopAtUnconfident = this.canAcceptPath && this.width === 1;
     const lastStep = stopAtUnconfident ? Math.min(thoughts, this.maxNewTokens - this.generated.length) : thoughts;
     // Soft thoughts mix the perturbed step-0 distribution's top tokens.
     let softTop = config.useTokens ? undefined : backend.topK(paths.steps[0]!, this.topK);
@@ -551,7 +566,7 @@ class GenerationRun {
 
   /** Scoring, selection, fusion, and the token to commit. */
   private decide(paths: ThinkerPaths): Decision {
-    const { backend, config, rows } = this;
+    const { backend, config, width: rows } = this;
     const logits0 = paths.steps[0]!;
     const quality = config.pathScoring === 'original' ? originalPathQuality(backend, paths.steps, paths.tokens, rows) : paths.rawScores;
     const cosine = rows > 1 && config.diversityWeight >= MIN_DIVERSITY_WEIGHT ? backend.probabilityCosineSimilarity(logits0) : undefined;
@@ -591,9 +606,9 @@ class GenerationRun {
   }
 
   /**
-   * The cache follows the winner and keeps exactly the committed prefix. When the winner's lookahead
-   * already fed the last accepted token (path acceptance), its cache holds the whole committed prefix
-   * and its next step's logits are the next distribution: they are returned, and no feed is needed.
+   * The cache follows the winner and keeps exactly the committed prefix, in `nextWidth` rows. When the
+   * winner's lookahead already fed the last accepted token (path acceptance), its cache holds the whole
+   * committed prefix and its next step's logits are the next distribution: they are returned, and no feed is needed.
    */
   private async followWinner(
     decision: Decision,
@@ -601,20 +616,22 @@ class GenerationRun {
     committedLength: number,
     acceptedCount: number,
     stopReason: StopReason | undefined,
+    nextWidth: number,
   ): Promise<Tensor | undefined> {
-    const { rows, batch } = this;
+    const { width: rows, batch } = this;
     const m = acceptedCount;
     const reuse = this.followsWinnerPath(decision, paths) && !stopReason && m < paths.steps.length;
     const keptLength = committedLength + m - (reuse ? 0 : 1);
     await batch.truncate(keptLength);
     if (rows > 1) {
       if (this.mergesKv) await batch.mergeRows(decision.selection.selected, decision.weights);
-      else await batch.selectRows(new Int32Array(rows).fill(decision.winner));
+      else await batch.selectRows(new Int32Array(nextWidth).fill(decision.winner));
+      this.width = nextWidth;
     }
     let next: Tensor | undefined;
     if (reuse) {
       const step = paths.steps[m]!;
-      next = rows === 1 ? step : this.backend.gatherRows(step, new Int32Array(rows).fill(decision.winner));
+      next = rows === 1 ? step : this.backend.gatherRows(step, new Int32Array(nextWidth).fill(decision.winner));
       batch.adopt(next);
     }
     for (const t of paths.steps) if (t !== next) batch.release(t);
@@ -623,11 +640,23 @@ class GenerationRun {
 
 
   /**
+   * Brings every thinker back after narrowing: the lone row's last committed token is rolled back and
+   * fed again to all rows (with each thinker's noise), as after any wide iteration. Returns the step-0 logits.
+   */
+  private async widen(): Promise<Tensor> {
+    const last = this.batch.length - 1;
+    await this.batch.truncate(last);
+    await this.batch.selectRows(new Int32Array(this.rows));
+    this.width = this.rows;
+    return this.feed(Int32Array.of(this.history[last]!), last);
+  }
+
+  /**
    * Feeds `tokens` (the same for every row) at `position`, with exact embedding noise for thinkers ≥ 1
    * when the model takes embeddings. Returns the next step-0 logits.
    */
   private async feed(tokens: Int32Array, position: number): Promise<Tensor> {
-    const { rows, config, model } = this;
+    const { width: rows, config, model } = this;
     if (rows > 1 && config.noiseScale > 0 && model.info.embeddingSize !== undefined) {
       const single = await this.batch.timed(() => model.embedTokens!(tokens));
       const width = model.info.embeddingSize;
@@ -648,7 +677,7 @@ class GenerationRun {
 
   /** Soft thought: each row's input is the probability-weighted mix of its top-k token embeddings. */
   private async softThoughtInput(top: { indices: Int32Array; values: Float32Array }): Promise<StepInput> {
-    const { rows, model, topK: k } = this;
+    const { width: rows, model, topK: k } = this;
     const width = model.info.embeddingSize!;
     const tokenEmbeddings = await this.batch.timed(() => model.embedTokens!(top.indices));
     const embeddings = new Float32Array(rows * width);

@@ -67,7 +67,7 @@ export interface DecoderSequence {
   readonly length: number;
   /** Appends `input.tokensPerRow` positions to every row and returns each row's last-position logits. */
   forward(input: StepInput): Promise<Logits>;
-  /** Re-forms the batch: new row r takes the state of old row `sourceRows[r]` (length = rows). */
+  /** Re-forms the batch: new row r takes the state of old row `sourceRows[r]`; `rows` becomes `sourceRows.length`. */
   selectRows(sourceRows: Int32Array): Promise<void>;
   /**
    * Replaces every row by the weighted mean of the given rows' states (the original's K > 1 cache

@@ -73,7 +73,8 @@ const DEFAULT_TOP_LOG_PROBS = 20;
  *
  * Differences, all refused with UnsupportedFeatureError rather than approximated silently: soft
  * thoughts (`useTokens: false`), `kvMerge: 'mean'` with K > 1 (a server cannot merge KV rows),
- * `pathScoring: 'original'` (needs full distributions), `branching` other than 'none'. Embedding
+ * `pathScoring: 'original'` (needs full distributions), `branching` other than 'none',
+ * `narrowWhenConfident`. Embedding
  * noise is replaced by the local engine's documented substitute for models without `inputs_embeds`:
  * seeded Gumbel noise on the step-0 log-probabilities of thinkers ≥ 1, applied here to the seen tokens
  * (unseen tokens keep their mass: exact when the top-k covers the vocabulary).
@@ -433,5 +434,8 @@ function refuseInexpressible(config: ReasonFlowConfig): void {
   }
   if (config.branching !== 'none') {
     throw new UnsupportedFeatureError(`branching: '${config.branching}'`, "not implemented over a path source yet; use branching: 'none'");
+  }
+  if (config.narrowWhenConfident) {
+    throw new UnsupportedFeatureError('narrowWhenConfident', 'not implemented over a path source yet (every extend call asks for all N thinkers)');
   }
 }

@@ -32,10 +32,16 @@ export class RowBatch {
   constructor(
     readonly model: DecoderModel,
     readonly backend: TensorBackend,
-    readonly rows: number,
+    /** Rows the sequence starts with. */
+    private readonly initialRows: number,
     private readonly observer: EngineObserver | undefined,
     private readonly signal: AbortSignal | undefined,
   ) {}
+
+  /** Rows now: `selectRows` with a different number of source rows changes it. */
+  get rows(): number {
+    return this.sequenceValue?.rows ?? this.initialRows;
+  }
 
   get vocab(): number {
     return this.model.info.vocabSize;
@@ -43,7 +49,7 @@ export class RowBatch {
 
   /** Starts the model's sequence; call once before any forward. */
   async start(): Promise<DecoderSequence> {
-    this.sequenceValue = await this.timed(() => this.model.startSequence({ rows: this.rows }));
+    this.sequenceValue = await this.timed(() => this.model.startSequence({ rows: this.initialRows }));
     return this.sequenceValue;
   }
 
@@ -90,7 +96,7 @@ export class RowBatch {
     return this.forward({ kind: 'tokens', tokens: all, tokensPerRow: tokens.length });
   }
 
-  /** Row r takes the state of row `sourceRows[r]`. */
+  /** Row r takes the state of row `sourceRows[r]`; the batch then has `sourceRows.length` rows. */
   selectRows(sourceRows: Int32Array): Promise<void> {
     return this.kvOperation('selectRows', () => this.sequence.selectRows(sourceRows));
   }

@@ -77,6 +77,7 @@ describe('resolveConfig', () => {
     kvMerge: fc.string().filter((s) => s !== 'best-row' && s !== 'mean'),
     pathAcceptance: fc.constant(0),
     pathAcceptanceLogProb: fc.oneof(fc.double({ min: 1e-6, max: 5, noNaN: true }), fc.constant(Number.NEGATIVE_INFINITY)),
+    narrowWhenConfident: fc.oneof(fc.constant('yes'), fc.constant(true)), // true: pathAcceptance is off by default
     softThoughtTopK: fc.oneof(fc.integer({ max: 0 }), fc.constant(2.5)),
     branching: fc.string().filter((s) => s !== 'none' && s !== 'ranked' && s !== 'sampled'),
   };

@@ -43,6 +43,11 @@ describe('ReasonFlowEngine on the toy model', () => {
     { name: 'exact embedding noise', model: () => new ToyModel(), config: {} },
     { name: 'Gumbel substitute (ids only)', model: () => new ToyModel({ acceptsEmbeddings: false }), config: {} },
     { name: 'path acceptance', model: () => new ToyModel({ sharpness: 12 }), config: { pathAcceptance: true } },
+    {
+      name: 'path acceptance, narrowing when confident',
+      model: () => new ToyModel({ sharpness: 12 }),
+      config: { pathAcceptance: true, narrowWhenConfident: true },
+    },
     { name: "the original's scoring and mean KV merge", model: () => new ToyModel(), config: { pathScoring: 'original' as const, kvMerge: 'mean' as const, topkThinkers: 3 } },
     { name: 'soft thoughts', model: () => new ToyModel(), config: { useTokens: false } },
   ]) {
@@ -113,6 +118,69 @@ describe('ReasonFlowEngine on the toy model', () => {
     expect(plain.stats.iterations).toBe(40);
     // Reusing the winner's lookahead keeps the model work at greedy's one forward per token.
     expect(accepted.stats.forwardSteps).toBeLessThanOrEqual(plain.stats.forwardSteps);
+  });
+
+  describe('narrowWhenConfident', () => {
+    // Ids-only: the thinkers' noise lands on logits, so every row's cache is the clean committed prefix
+    // and the lone row's tokens can be checked against plain greedy decoding of that prefix.
+    const confident = Math.log(0.9);
+    const run = async (narrowWhenConfident: boolean) => {
+      const model = new ToyModel({ sharpness: 12, acceptsEmbeddings: false });
+      const { engine: e } = engine({ numOfThinkers: 4, numOfThoughts: 4, pathAcceptance: true, narrowWhenConfident }, model);
+      const reports: IterationReport[] = [];
+      const result = await e.generate(prompt, { maxNewTokens: 60, onIteration: (r) => reports.push(r) });
+      return { model, result, reports };
+    };
+
+    it('one row decodes while every token is confident; all thinkers return at the first unsure token', async () => {
+      const { model, result, reports } = await run(true);
+      const narrowed = reports.filter((r) => r.thinkers.length === 1);
+      const wide = reports.filter((r) => r.thinkers.length === 4);
+      expect(narrowed.length).toBeGreaterThan(0);
+      expect(wide.length).toBeGreaterThan(1);
+      expect(narrowed.length + wide.length).toBe(reports.length);
+      let committed: number[] = [];
+      for (const [i, report] of reports.entries()) {
+        if (report.thinkers.length === 1) {
+          // Narrowing follows a wide iteration whose thinkers agreed on a path it committed whole.
+          const before = reports[i - 1]!;
+          if (before.thinkers.length === 4) {
+            const paths = new Set(before.thinkers.map((t) => t.pathTokens.join()));
+            expect(paths.size).toBe(1);
+            expect(before.committed.length).toBe(before.thinkers[0]!.pathTokens.length);
+          }
+          // The lone row commits only confident tokens, and exactly the greedy continuation of the prefix.
+          for (const logProb of report.thinkers[0]!.pathLogProbs.slice(0, report.committed.length)) {
+            expect(logProb).toBeGreaterThanOrEqual(confident);
+          }
+          expect(report.committed).toEqual(model.greedy([...prompt, ...committed], report.committed.length));
+        } else if (i > 0 && reports[i - 1]!.thinkers.length === 1) {
+          // Widened: the lone row's next token was unsure.
+          const history = [...prompt, ...committed];
+          const logits = model.logitsAt(model.embed(Int32Array.from(history)), history.length - 1);
+          const max = Math.max(...logits);
+          const logSumExp = max + Math.log(logits.reduce((sum, x) => sum + Math.exp(x - max), 0));
+          expect(max - logSumExp).toBeLessThan(confident);
+        }
+        committed = [...committed, ...report.committed];
+      }
+      expect(committed).toEqual(result.tokenIds);
+      expect(model.liveSequences).toBe(0);
+    });
+
+    it('computes fewer rows than path acceptance alone', async () => {
+      const narrow = await run(true);
+      const plain = await run(false);
+      expect(narrow.result.tokenIds.length).toBe(60);
+      expect(narrow.result.stats.rowsComputed).toBeLessThan(0.9 * plain.result.stats.rowsComputed);
+      // Rows of every forward pass: 4 while wide, 1 while narrowed.
+      expect(new Set(narrow.model.forwardLog.map((f) => f.rows))).toEqual(new Set([1, 4]));
+    });
+
+    it('needs path acceptance', () => {
+      expect(() => engine({ numOfThinkers: 4, narrowWhenConfident: true })).toThrow(ConfigError);
+      expect(() => engine({ numOfThinkers: 4, narrowWhenConfident: true })).toThrow(/narrowWhenConfident.*pathAcceptance/s);
+    });
   });
 
   it('stops at EOS and includes it', async () => {

@@ -72,6 +72,9 @@ describe('generateOverPaths over a local DecoderPathSource', () => {
     await expect(generateOverPaths(source, prompt, {}, { config: { branching: 'ranked', numOfThinkers: 2 } })).rejects.toBeInstanceOf(
       UnsupportedFeatureError,
     );
+    await expect(
+      generateOverPaths(source, prompt, {}, { config: { numOfThinkers: 2, pathAcceptance: true, narrowWhenConfident: true } }),
+    ).rejects.toBeInstanceOf(UnsupportedFeatureError);
     await expect(generateOverPaths(source, prompt, {}, { config: { numOfThinkers: 4 }, topLogProbs: 3 })).rejects.toBeInstanceOf(ConfigError);
     await expect(generateOverPaths(source, [99], {})).rejects.toBeInstanceOf(ConfigError);
   });
