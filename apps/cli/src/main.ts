@@ -51,7 +51,7 @@ function summaryLine(result: ThoughtsResult, options: CliOptions, rf: ReasonFlow
   const seconds = s.totalTimeMs / 1000;
   const setup =
     options.strategy === 'reasonflow'
-      ? `reasonflow N=${rf.config.numOfThinkers} T=${rf.config.numOfThoughts} K=${rf.config.topkThinkers}${rf.config.pathAcceptance ? ' +path-acceptance' : ''}`
+      ? `reasonflow N=${rf.config.numOfThinkers} T=${rf.config.numOfThoughts} K=${rf.config.topkThinkers}${rf.config.pathAcceptance ? ' +path-acceptance' : ''}${rf.config.narrowWhenConfident ? ' +narrowing' : ''}`
       : options.strategy;
   return (
     `${s.tokensCommitted} tokens, ${s.iterations} iterations, ${s.forwardSteps} forward steps in ${seconds.toFixed(2)} s ` +

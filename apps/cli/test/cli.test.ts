@@ -50,6 +50,20 @@ describe('the reasonflow command (spawned)', () => {
     expect(r.stderr).toMatch(/\d+ tokens, \d+ iterations, \d+ forward steps in [\d.]+ s \([\d.]+ tokens\/s\) on cpu; reasonflow N=4 T=4/);
   });
 
+  it('--narrow-when-confident: a correct answer, fewer forward rows than path acceptance alone, named in the summary', () => {
+    const prompt = '978+867=';
+    const base = ['-d', 'cpu', '-n', '4', '-t', '4', '--path-acceptance', '--json', prompt];
+    const rowsOf = (stdout: string) => (JSON.parse(stdout) as { stats: { rowsComputed: number } }).stats.rowsComputed;
+    const narrow = run(['--narrow-when-confident', ...base]);
+    const plain = run(base);
+    expect(narrow.status).toBe(0);
+    expect(checkAnswer(prompt, (JSON.parse(narrow.stdout) as { output: string }).output)).toBe(true);
+    expect(rowsOf(narrow.stdout)).toBeLessThan(rowsOf(plain.stdout));
+    const text = run(['-d', 'cpu', '-n', '4', '-t', '4', '--path-acceptance', '--narrow-when-confident', prompt]);
+    expect(text.stderr).toMatch(/reasonflow N=4 T=4 K=1 \+path-acceptance \+narrowing; stop: eos/);
+    expect(run(['-d', 'cpu', '--narrow-when-confident', prompt]).status).toBe(2);
+  });
+
   it('with stdout and stderr in one file (2>&1), the summary starts on its own line', () => {
     const args = ['-d', 'cpu', '-n', '4', '-t', '4', '--max-new-tokens', '24', '12+34='];
     const alone = run(args).stdout;
