@@ -150,6 +150,11 @@ export function duplicatePathShare(stepTokens: readonly Int32Array[], rows: numb
   return duplicates / rows;
 }
 
+/** Whether every row took the same token at every step. */
+function pathsAgree(stepTokens: readonly Int32Array[]): boolean {
+  return stepTokens.every((step) => step.every((token) => token === step[0]));
+}
+
 /**
  * ReasonFlow decoding over a DecoderModel. One iteration: step-0 distributions of every thinker
  * (noisy for rows ≥ 1), per-thinker perturbation, T − 1 batched lookahead steps, scoring and
@@ -383,7 +388,7 @@ class GenerationRun {
     const decision = this.decide(paths);
     const { accepted, stopReason: committedStop } = this.commit(decision, paths, iteration);
     let stopReason = committedStop;
-    const narrow = this.canNarrow && width > 1 && accepted.length === paths.tokens.length && duplicates * width === width - 1;
+    const narrow = this.canNarrow && width > 1 && accepted.length === paths.tokens.length && pathsAgree(paths.tokens);
     let next = await this.followWinner(decision, paths, committedLength, accepted.length, stopReason, narrow ? 1 : width);
 
     const currentUncertainty = uncertainty(paths.top1, paths.top2);
