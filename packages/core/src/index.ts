@@ -20,6 +20,7 @@ export type * from './engine-events.js';
 export { ReferenceBackend } from './reference-backend.js';
 export { defaultTensorBackend, SimdBackend } from './simd/simd-backend.js';
 export { logitsToHost, logitsToTensor } from './logits.js';
+export { float16BitsInto } from './float16.js';
 export { callbackStream } from './callback-stream.js';
 export { LogitsProcessorChain, type SamplingOptions } from './logits-processors.js';
 export type { StopReason } from './stop-conditions.js';

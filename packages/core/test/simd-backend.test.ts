@@ -122,6 +122,51 @@ describe('SimdBackend', () => {
     );
   });
 
+  it('mixture of distributions (fusion) within 4 float32 ulps of the reference, −∞ columns included (property)', () => {
+    fc.assert(
+      fc.property(
+        logitRows.chain(([dims, values]) =>
+          fc.tuple(
+            fc.constant(dims),
+            fc.constant(values),
+            fc.uniqueArray(fc.integer({ min: 0, max: dims[0] - 1 }), { minLength: 1, maxLength: dims[0] }),
+            fc.array(fc.double({ min: 0.01, max: 1, noNaN: true }), { minLength: dims[0], maxLength: dims[0] }),
+          ),
+        ),
+        ([dims, values, selected, rawWeights]) => {
+          const weights = Float32Array.from(selected, (_, i) => rawWeights[i]!);
+          const [a, b] = onBoth(Float32Array.from(values), dims, (backend, t) => {
+            backend.logSoftmax(t);
+            const out = new Float32Array(dims[1]).fill(5);
+            backend.mixLogProbs(t, Int32Array.from(selected), weights, out);
+            return out;
+          });
+          expectNear(a, b, 4);
+        },
+      ),
+    );
+  });
+
+  it('mixture at a real vocabulary size: within 4 ulps, the same argmax, and the accumulator restarts per call', () => {
+    const rows = 8;
+    const cols = 49_157;
+    const logits = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.37) * 6 + Math.cos(i * 0.011) * 4);
+    const selected = Int32Array.of(5, 0, 3);
+    const weights = Float32Array.of(0.5, 0.3, 0.2);
+    const [a, b] = onBoth(logits, [rows, cols], (backend, t) => {
+      backend.logSoftmax(t);
+      const first = new Float32Array(cols);
+      backend.mixLogProbs(t, Int32Array.of(1, 2), Float32Array.of(0.9, 0.1), first);
+      const out = new Float32Array(cols);
+      backend.mixLogProbs(t, selected, weights, out);
+      return { first, out };
+    });
+    expectNear(a.first, b.first, 4);
+    expectNear(a.out, b.out, 4);
+    const argmax = (x: Float32Array) => x.reduce((best, v, i) => (v > x[best]! ? i : best), 0);
+    expect(argmax(a.out)).toBe(argmax(b.out));
+  });
+
   it('probability cosine within 1e-6 and top-k exact at a real vocabulary size (several column blocks)', () => {
     const rows = 8;
     const cols = 49_157; // 49,152 + 5: every block size and a scalar tail

@@ -75,6 +75,25 @@ function argmaxLane(lane) {
       (then (local.set $best (local.get $v)) (local.set $bi (local.get $j))))`;
 }
 
+/**
+ * The float32 bits of 4 float16 values (an i32x4 expression, one per lane, high bits 0): exponents 1–30
+ * rebiased by +112, 31 (inf/NaN) by +224 (to 255, payload kept), subnormals and ±0 as magnitude × 2^−24
+ * (exact in float32); the sign moved to bit 31. A block with a result keeps it one expression.
+ */
+function half4(h) {
+  return `(block (result v128)
+      (local.set $hv ${h})
+      (local.set $mag (v128.and (local.get $hv) (i32x4.splat (i32.const 0x7fff))))
+      (v128.or
+        (i32x4.shl (v128.and (local.get $hv) (i32x4.splat (i32.const 0x8000))) (i32.const 16))
+        (v128.bitselect
+          (f32x4.mul (f32x4.convert_i32x4_u (local.get $mag)) (f32x4.splat (f32.const 0x1p-24)))
+          (i32x4.add (i32x4.shl (local.get $mag) (i32.const 13))
+            (v128.bitselect (i32x4.splat (i32.const 0x70000000)) (i32x4.splat (i32.const 0x38000000))
+              (i32x4.gt_s (local.get $mag) (i32x4.splat (i32.const 0x7bff)))))
+          (i32x4.lt_s (local.get $mag) (i32x4.splat (i32.const 0x0400))))))`;
+}
+
 /** `body` for i in [0, n & ~3) stepping 4, then `tail` for the rest, one at a time. */
 function loops(body, tail) {
   return `
@@ -216,6 +235,48 @@ export const KERNELS_WAT = `(module
       (f32.store (local.get $a) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (local.get $a)))
         (f64.mul (local.get $scale) (f64.promote_f32
           (f32.load (i32.add (local.get $table) (i32.shl (i32.shr_u (local.get $s) (i32.const 16)) (i32.const 2)))))))))`,
+    )})
+
+  ;; float16 bits at $src (n × 2 bytes) → float32 at $dst, exact (every bit pattern, NaN payloads too):
+  ;; normal and inf/NaN by rebiasing the exponent field, subnormals as an integer times 2^−24.
+  (func (export "float16ToFloat32") (param $src i32) (param $dst i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $h v128) (local $hv v128) (local $mag v128)
+    (local.set $end (i32.and (local.get $n) (i32.const -8)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $h (v128.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 1)))))
+      (v128.store ${address('$dst', '$i')} ${half4('(i32x4.extend_low_i16x8_u (local.get $h))')})
+      (v128.store offset=16 ${address('$dst', '$i')} ${half4('(i32x4.extend_high_i16x8_u (local.get $h))')})
+      (local.set $i (i32.add (local.get $i) (i32.const 8)))
+      (br $next)))
+    (block $tail_done (loop $tail
+      (br_if $tail_done (i32.ge_u (local.get $i) (local.get $n)))
+      (f32.store ${address('$dst', '$i')} (f32x4.extract_lane 0
+        ${half4('(i32x4.splat (i32.load16_u (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 1)))))')}))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $tail))))
+
+  ;; acc[i] ← (first ? 0 : acc[i]) + w · exp(x[i]) with acc float64 at $acc (x ≤ 0, log-probabilities;
+  ;; −∞ and NaN add exactly 0, as in the reference): one row's share of a mixture of distributions.
+  (func (export "addWeightedExp") (param $p i32) (param $acc i32) (param $n i32) (param $w f64) (param $first i32)
+    (local $i i32) (local $end i32) (local $x v128) (local $e v128) (local $a i32) (local $keep v128) ${EXP_LOCALS}
+    ;; All ones (first = 0) keeps the accumulator, all zeros (first = 1) starts it at 0.
+    (local.set $keep (i8x16.splat (i32.sub (local.get $first) (i32.const 1))))
+    ${loops(
+      `(local.set $x (v128.load ${address('$p', '$i')}))
+      ${exp4('$e', '(f32x4.min (local.get $x) (f32x4.splat (f32.const 0)))')}
+      (local.set $e (v128.and (local.get $e) (f32x4.gt (local.get $x) (f32x4.splat (f32.const -inf)))))
+      (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $i) (i32.const 3))))
+      (v128.store (local.get $a) (f64x2.add (v128.and (v128.load (local.get $a)) (local.get $keep))
+        (f64x2.mul (f64x2.splat (local.get $w)) (f64x2.promote_low_f32x4 (local.get $e)))))
+      (v128.store offset=16 (local.get $a) (f64x2.add (v128.and (v128.load offset=16 (local.get $a)) (local.get $keep))
+        (f64x2.mul (f64x2.splat (local.get $w)) (f64x2.promote_low_f32x4 ${high('(local.get $e)')}))))`,
+      `(local.set $x (f32x4.splat (f32.load ${address('$p', '$i')})))
+      ${exp4('$e', '(f32x4.min (local.get $x) (f32x4.splat (f32.const 0)))')}
+      (local.set $e (v128.and (local.get $e) (f32x4.gt (local.get $x) (f32x4.splat (f32.const -inf)))))
+      (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $i) (i32.const 3))))
+      (f64.store (local.get $a) (f64.add (f64x2.extract_lane 0 (v128.and (v128.load64_zero (local.get $a)) (local.get $keep)))
+        (f64.mul (local.get $w) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $e))))))`,
     )})
 
   ;; Σ a[i]·b[i], products and sum in float64.

@@ -1,37 +1,16 @@
 /** IEEE 754 half-precision conversions for models whose logits, embeddings or KV are float16. */
+import { float16BitsInto } from '@reasonflow/core';
+
+export { float16BitsInto };
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-let halfToFloatTable: Float32Array | undefined;
-
-/** Every float16 bit pattern's float32 value, built on first use (256 KiB) so conversion is one lookup. */
-function halfToFloat(): Float32Array {
-  if (halfToFloatTable) return halfToFloatTable;
-  const table = new Float32Array(65536);
-  const bits = new Uint32Array(table.buffer);
-  for (let h = 0; h < 65536; h++) {
-    const sign = (h & 0x8000) << 16;
-    const exp = (h >> 10) & 0x1f;
-    const frac = h & 0x3ff;
-    if (exp === 31) bits[h] = sign | 0x7f800000 | (frac << 13);
-    else if (exp !== 0) bits[h] = sign | ((exp + 112) << 23) | (frac << 13);
-    else table[h] = (sign ? -frac : frac) * 2 ** -24; // subnormal or ±0
-  }
-  halfToFloatTable = table;
-  return table;
-}
-
+/** `bits` (float16 bit patterns) as a new float32 array. */
 export function float16BitsToFloat32(bits: Uint16Array): Float32Array {
   const out = new Float32Array(bits.length);
   float16BitsInto(bits, out, 0);
   return out;
-}
-
-/** Converts `bits` into `out` from `outOffset` (one table lookup each), e.g. one position's logits out of a larger tensor. */
-export function float16BitsInto(bits: Uint16Array, out: Float32Array, outOffset: number): void {
-  const table = halfToFloat();
-  for (let i = 0; i < bits.length; i++) out[outOffset + i] = table[bits[i]!]!;
 }
 
 /** Round-to-nearest-even float32 → float16 bits. */

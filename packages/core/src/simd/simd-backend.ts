@@ -2,19 +2,7 @@ import { BackendUnavailableError } from '../errors.js';
 import { GUMBEL_TABLE, seedKey } from '../random.js';
 import { cosineFromGram, insertDescending, ReferenceBackend } from '../reference-backend.js';
 import type { RowValues, Tensor, TensorBackend } from '../tensor-backend.js';
-import { SIMD_KERNELS_BASE64 } from './kernels-wasm.js';
-
-/** Exports of the kernels module (tools/simd-kernels.mjs); offsets are bytes into `memory`. */
-interface KernelExports {
-  readonly memory: WebAssembly.Memory;
-  argmax(at: number, length: number): number;
-  sumExp(at: number, length: number, max: number): number;
-  subtract(at: number, length: number, value: number): void;
-  expInPlace(at: number, length: number): void;
-  dot(a: number, b: number, length: number): number;
-  firstAbove(at: number, from: number, length: number, threshold: number): number;
-  addGumbel(at: number, length: number, key: number, scale: number, table: number): void;
-}
+import { type KernelExports, kernelsModule } from './kernels-module.js';
 
 /** Columns per block of the Gram matrix (8 rows × 4096 float32 stay in L2 cache). */
 const GRAM_BLOCK = 4096;
@@ -23,28 +11,10 @@ const PAGE_BYTES = 65536;
 const TABLE_AT = 0;
 const HEAP_AT = TABLE_AT + GUMBEL_TABLE.byteLength;
 
-let compiled: WebAssembly.Module | null | undefined;
-
-/** The kernels module, compiled once per process; null where WebAssembly SIMD is unavailable. */
-function kernelsModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  if (typeof WebAssembly === 'object') {
-    const bytes = Uint8Array.from(atob(SIMD_KERNELS_BASE64), (c) => c.charCodeAt(0));
-    // validate() is false on engines without SIMD; a 2 KB module compiles synchronously even on a
-    // browser's main thread. A page whose CSP forbids WebAssembly throws here: use the reference then.
-    try {
-      if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
-
 /**
  * A TensorBackend whose vocabulary-sized passes run as WebAssembly SIMD kernels: argmax, log-sum-exp
- * (log-softmax, greedy log-probabilities), top-k, Gumbel noise, row shifts and the probability cosine.
+ * (log-softmax, greedy log-probabilities), top-k, Gumbel noise, row shifts, the probability cosine and
+ * the mixture of distributions (fusion).
  * Tensors are the ReferenceBackend's host arrays, so every other op is the reference's. Rows are copied
  * into the module's memory for each op (a copy costs a fraction of one pass of JavaScript).
  *
@@ -172,6 +142,29 @@ export class SimdBackend extends ReferenceBackend {
       }
     }
     return cosineFromGram(gram, rows);
+  }
+
+  override mixLogProbs(logProbs: Tensor, rows: Int32Array, weights: Float32Array, out: Float32Array): void {
+    const { data, dims } = this.unwrap(logProbs);
+    const cols = dims[1];
+    if (rows.length === 0) {
+      out.fill(Number.NEGATIVE_INFINITY, 0, cols);
+      return;
+    }
+    if (rows.length === 1 && weights[0] === 1) {
+      out.set(data.subarray(rows[0]! * cols, rows[0]! * cols + cols));
+      return;
+    }
+    // The row being added, then the float64 mixture (8-byte aligned) after it.
+    const accFloats = (cols + 1) & ~1;
+    const heap = this.reserve(accFloats + 2 * cols);
+    const accAt = HEAP_AT + 4 * accFloats;
+    for (let i = 0; i < rows.length; i++) {
+      heap.set(data.subarray(rows[i]! * cols, rows[i]! * cols + cols));
+      this.kernels.addWeightedExp(HEAP_AT, accAt, cols, weights[i]!, i === 0 ? 1 : 0);
+    }
+    const mixture = new Float64Array(this.kernels.memory.buffer, accAt, cols);
+    for (let c = 0; c < cols; c++) out[c] = Math.log(mixture[c]!);
   }
 
   /** Runs `kernel(r)` on a copy of each row r whose `amounts[r]` is not 0, and copies the row back. */
