@@ -45,6 +45,8 @@ export interface RunResult {
   readonly engineTimeMs: number;
   readonly forwardSteps: number;
   readonly executionProvider: string;
+  /** The engine's TensorBackend (`wasm-simd` wherever WebAssembly SIMD compiles on the page). */
+  readonly tensorBackend: string | undefined;
   /** Set for the multi-path strategies only. */
   readonly search: SearchRunInfo | undefined;
 }

@@ -403,6 +403,7 @@ $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
       engineTimeMs: result.stats.engineTimeMs,
       forwardSteps: result.stats.forwardSteps,
       executionProvider: result.stats.executionProvider,
+      tensorBackend: 'backend' in result.stats ? result.stats.backend : undefined,
       search: searchInfo,
     };
     setState('done', summary(handle.lastResult));

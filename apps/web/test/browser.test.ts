@@ -224,6 +224,8 @@ describe('the web demo in Chromium', () => {
       expect(reasonflow.tokenIds).toEqual(reference.reasonflow!.tokenIds);
       expect(reasonflow.output).toBe(reference.reasonflow!.output);
       expect(reasonflow.executionProvider).toBe(device);
+      // The SIMD kernels compile synchronously on the page's main thread: the engine runs them, not the fallback.
+      expect(reasonflow.tensorBackend).toBe('wasm-simd');
 
       // The page shows the streamed text and one entry per iteration with the winners marked.
       expect(await page.textContent('#output')).toBe(PROMPT + reasonflow.output);

@@ -7,7 +7,8 @@ import { type KernelExports, kernelsModule } from './simd/kernels-module.js';
  *
  * Where WebAssembly SIMD exists the conversion runs as a kernel (8 values per instruction; the copies
  * in and out are memcpy), about 4× faster than a table lookup per value in JavaScript at vocabulary sizes; the
- * table (256 KiB, built on first use) serves short inputs and engines without SIMD.
+ * table (256 KiB, built on first use) serves short inputs and engines without SIMD (it may quiet
+ * signaling NaNs, as JavaScript engines may when a float passes through a number).
  */
 export function float16BitsInto(bits: Uint16Array, out: Float32Array, outOffset = 0): void {
   if (outOffset < 0 || outOffset + bits.length > out.length) {
@@ -33,12 +34,14 @@ function simdConverter(): Converter | null {
   const kernels = new WebAssembly.Instance(module).exports as unknown as KernelExports;
   converter = (bits, out, outOffset) => {
     const n = bits.length;
-    // float32 results first (4-byte aligned at 0), then the float16 input.
-    const needed = n * 6;
+    // The kernel converts 8 at a time: the input is padded (whatever the memory holds past n), the
+    // padding's results are not copied out. float32 results first (at 0), then the float16 input.
+    const padded = (n + 7) & ~7;
+    const needed = padded * 6;
     const { memory } = kernels;
     if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE_BYTES));
-    new Uint16Array(memory.buffer, n * 4, n).set(bits);
-    kernels.float16ToFloat32(n * 4, 0, n);
+    new Uint16Array(memory.buffer, padded * 4, n).set(bits);
+    kernels.float16ToFloat32(padded * 4, 0, padded);
     out.set(new Float32Array(memory.buffer, 0, n), outOffset);
   };
   return converter;

@@ -239,45 +239,36 @@ export const KERNELS_WAT = `(module
 
   ;; float16 bits at $src (n × 2 bytes) → float32 at $dst, exact (every bit pattern, NaN payloads too):
   ;; normal and inf/NaN by rebiasing the exponent field, subnormals as an integer times 2^−24.
+  ;; n is a multiple of 8 (callers pad; no scalar tail keeps the module small).
   (func (export "float16ToFloat32") (param $src i32) (param $dst i32) (param $n i32)
-    (local $i i32) (local $end i32) (local $h v128) (local $hv v128) (local $mag v128)
-    (local.set $end (i32.and (local.get $n) (i32.const -8)))
+    (local $i i32) (local $h v128) (local $hv v128) (local $mag v128)
     (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
       (local.set $h (v128.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 1)))))
       (v128.store ${address('$dst', '$i')} ${half4('(i32x4.extend_low_i16x8_u (local.get $h))')})
       (v128.store offset=16 ${address('$dst', '$i')} ${half4('(i32x4.extend_high_i16x8_u (local.get $h))')})
       (local.set $i (i32.add (local.get $i) (i32.const 8)))
-      (br $next)))
-    (block $tail_done (loop $tail
-      (br_if $tail_done (i32.ge_u (local.get $i) (local.get $n)))
-      (f32.store ${address('$dst', '$i')} (f32x4.extract_lane 0
-        ${half4('(i32x4.splat (i32.load16_u (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 1)))))')}))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $tail))))
+      (br $next))))
 
   ;; acc[i] ← (first ? 0 : acc[i]) + w · exp(x[i]) with acc float64 at $acc (x ≤ 0, log-probabilities;
   ;; −∞ and NaN add exactly 0, as in the reference): one row's share of a mixture of distributions.
+  ;; n is a multiple of 4 (callers pad; no scalar tail keeps the module small).
   (func (export "addWeightedExp") (param $p i32) (param $acc i32) (param $n i32) (param $w f64) (param $first i32)
-    (local $i i32) (local $end i32) (local $x v128) (local $e v128) (local $a i32) (local $keep v128) ${EXP_LOCALS}
+    (local $i i32) (local $x v128) (local $e v128) (local $a i32) (local $keep v128) ${EXP_LOCALS}
     ;; All ones (first = 0) keeps the accumulator, all zeros (first = 1) starts it at 0.
     (local.set $keep (i8x16.splat (i32.sub (local.get $first) (i32.const 1))))
-    ${loops(
-      `(local.set $x (v128.load ${address('$p', '$i')}))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $x (v128.load ${address('$p', '$i')}))
       ${exp4('$e', '(f32x4.min (local.get $x) (f32x4.splat (f32.const 0)))')}
       (local.set $e (v128.and (local.get $e) (f32x4.gt (local.get $x) (f32x4.splat (f32.const -inf)))))
       (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $i) (i32.const 3))))
       (v128.store (local.get $a) (f64x2.add (v128.and (v128.load (local.get $a)) (local.get $keep))
         (f64x2.mul (f64x2.splat (local.get $w)) (f64x2.promote_low_f32x4 (local.get $e)))))
       (v128.store offset=16 (local.get $a) (f64x2.add (v128.and (v128.load offset=16 (local.get $a)) (local.get $keep))
-        (f64x2.mul (f64x2.splat (local.get $w)) (f64x2.promote_low_f32x4 ${high('(local.get $e)')}))))`,
-      `(local.set $x (f32x4.splat (f32.load ${address('$p', '$i')})))
-      ${exp4('$e', '(f32x4.min (local.get $x) (f32x4.splat (f32.const 0)))')}
-      (local.set $e (v128.and (local.get $e) (f32x4.gt (local.get $x) (f32x4.splat (f32.const -inf)))))
-      (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $i) (i32.const 3))))
-      (f64.store (local.get $a) (f64.add (f64x2.extract_lane 0 (v128.and (v128.load64_zero (local.get $a)) (local.get $keep)))
-        (f64.mul (local.get $w) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $e))))))`,
-    )})
+        (f64x2.mul (f64x2.splat (local.get $w)) (f64x2.promote_low_f32x4 ${high('(local.get $e)')}))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $next))))
 
   ;; Σ a[i]·b[i], products and sum in float64.
   (func (export "dot") (param $a i32) (param $b i32) (param $n i32) (result f64)

@@ -22,7 +22,7 @@ export function kernelsModule(): WebAssembly.Module | null {
   compiled = null;
   if (typeof WebAssembly === 'object') {
     const bytes = Uint8Array.from(atob(SIMD_KERNELS_BASE64), (c) => c.charCodeAt(0));
-    // validate() is false on engines without SIMD; a 2 KB module compiles synchronously even on a
+    // validate() is false on engines without SIMD; a 4 KB module compiles synchronously even on a
     // browser's main thread. A page whose CSP forbids WebAssembly throws here: use the reference then.
     try {
       if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);

@@ -155,13 +155,14 @@ export class SimdBackend extends ReferenceBackend {
       out.set(data.subarray(rows[0]! * cols, rows[0]! * cols + cols));
       return;
     }
-    // The row being added, then the float64 mixture (8-byte aligned) after it.
-    const accFloats = (cols + 1) & ~1;
-    const heap = this.reserve(accFloats + 2 * cols);
-    const accAt = HEAP_AT + 4 * accFloats;
+    // The row being added, then the float64 mixture after it. The kernel works 4 columns at a time:
+    // both are padded to a multiple of 4, and the padding's sums are never read.
+    const padded = (cols + 3) & ~3;
+    const heap = this.reserve(3 * padded);
+    const accAt = HEAP_AT + 4 * padded;
     for (let i = 0; i < rows.length; i++) {
       heap.set(data.subarray(rows[i]! * cols, rows[i]! * cols + cols));
-      this.kernels.addWeightedExp(HEAP_AT, accAt, cols, weights[i]!, i === 0 ? 1 : 0);
+      this.kernels.addWeightedExp(HEAP_AT, accAt, padded, weights[i]!, i === 0 ? 1 : 0);
     }
     const mixture = new Float64Array(this.kernels.memory.buffer, accAt, cols);
     for (let c = 0; c < cols; c++) out[c] = Math.log(mixture[c]!);
