@@ -3,7 +3,7 @@ import { adaptAcceptanceThreshold } from './acceptance-threshold.js';
 import { callbackStream } from './callback-stream.js';
 import { effectiveThoughts, type ReasonFlowConfig, type ReasonFlowConfigInput, resolveConfig } from './config.js';
 import { applyEmbeddingNoise, gumbelSubstitute } from './embedding-noise.js';
-import { ConfigError, ContextLengthError, ModelError, UnsupportedFeatureError } from './errors.js';
+import { ConfigError, ModelError, UnsupportedFeatureError } from './errors.js';
 import { fusionWeights } from './fusion.js';
 import { type GenerateOptionsInput, resolveGenerateOptions } from './generate-options.js';
 import { LogitsProcessorChain, type SamplingOptions } from './logits-processors.js';
@@ -11,6 +11,7 @@ import { checkGenerationMemory, DEFAULT_MEMORY_LIMIT_BYTES, validateMemoryLimit 
 import type { EngineObserver } from './engine-events.js';
 import type { DecoderModel, StepInput } from './model.js';
 import { accumulatePathLogLikelihood, originalPathQuality } from './path-scoring.js';
+import { checkPromptIds, type PromptIds } from './prompt-ids.js';
 import { applyPerturbations, type Perturbation, perturbedArgmaxPosition, perturbThinker } from './perturbation.js';
 import { mixSeeds, SeededRandom } from './random.js';
 import { RowBatch } from './row-batch.js';
@@ -184,7 +185,7 @@ export class ReasonFlowEngine {
   }
 
   /** Generates from `promptIds`; resolves when a stop condition (or the abort signal) ends it. */
-  async generate(promptIds: readonly number[], options: GenerateOptionsInput = {}): Promise<GenerationResult> {
+  async generate(promptIds: PromptIds, options: GenerateOptionsInput = {}): Promise<GenerationResult> {
     const run = new GenerationRun(this.model, this.config, this.backend, promptIds, options, this.observer, this.memoryLimitBytes);
     return run.execute();
   }
@@ -194,7 +195,7 @@ export class ReasonFlowEngine {
    * early aborts the generation and releases everything.
    */
   stream(
-    promptIds: readonly number[],
+    promptIds: PromptIds,
     options: Omit<GenerateOptionsInput, 'onToken'> = {},
   ): AsyncGenerator<CommittedToken, GenerationResult, undefined> {
     return callbackStream(
@@ -271,7 +272,7 @@ class GenerationRun {
     private readonly model: DecoderModel,
     private readonly config: ReasonFlowConfig,
     private readonly backend: TensorBackend,
-    promptIds: readonly number[],
+    promptIds: PromptIds,
     rawOptions: GenerateOptionsInput,
     observer: EngineObserver | undefined,
     memoryLimitBytes: number,
@@ -284,30 +285,21 @@ class GenerationRun {
     const options = resolveGenerateOptions(rawOptions);
     this.options = options;
     const maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
-    if (!Array.isArray(promptIds)) throw new ConfigError('promptIds', promptIds, 'an array of token ids');
-    if (promptIds.length === 0) throw new ConfigError('promptIds', '[]', 'at least one token');
-    for (const id of promptIds) {
-      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-        throw new ConfigError('promptIds', id, `token ids in [0, ${vocabSize})`);
-      }
-    }
-    if (promptIds.length + 1 > maxSequenceLength) {
-      throw new ContextLengthError(promptIds.length + 1, maxSequenceLength, `prompt of ${promptIds.length} tokens plus one new token`);
-    }
+    const prompt = checkPromptIds(promptIds, vocabSize, maxSequenceLength);
     if (options.stopStrings?.length && !options.decode) {
       throw new ConfigError('decode', undefined, 'a decode function when stopStrings are given');
     }
     checkGenerationMemory(
       model.info,
-      { rows: this.rows, thoughts: this.thoughts, promptLength: promptIds.length, maxNewTokens },
+      { rows: this.rows, thoughts: this.thoughts, promptLength: prompt.length, maxNewTokens },
       memoryLimitBytes,
     );
     this.mergesKv = config.kvMerge === 'mean' && config.topkThinkers > 1;
     this.canAcceptPath = config.pathAcceptance && config.useTokens && !this.mergesKv;
     this.canNarrow = config.narrowWhenConfident && this.canAcceptPath && this.rows > 1;
     this.topK = Math.min(Math.max(2, this.rows, config.useTokens ? 0 : config.softThoughtTopK), vocabSize);
-    this.promptLength = promptIds.length;
-    this.history = [...promptIds];
+    this.promptLength = prompt.length;
+    this.history = prompt;
     this.maxTotalLength = maxSequenceLength;
     this.maxNewTokens = maxNewTokens;
     this.stop = new StopChecker({

@@ -14,6 +14,7 @@ export {
   type MemoryEstimate,
 } from './memory-estimate.js';
 export { closestName } from './option-names.js';
+export type { PromptIds } from './prompt-ids.js';
 export type * from './tensor-backend.js';
 export type * from './model.js';
 export type * from './engine-events.js';

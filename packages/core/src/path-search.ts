@@ -3,7 +3,8 @@ import { effectiveThoughts, type ReasonFlowConfig, type ReasonFlowConfigInput, r
 import { gumbelSubstitute } from './embedding-noise.js';
 import type { CommittedToken, IterationReport } from './engine.js';
 import { duplicatePathShare } from './engine.js';
-import { ConfigError, ContextLengthError, UnsupportedFeatureError } from './errors.js';
+import { ConfigError, UnsupportedFeatureError } from './errors.js';
+import { checkPromptIds, type PromptIds } from './prompt-ids.js';
 import { fusionWeights } from './fusion.js';
 import { type GenerateOptionsInput, resolveGenerateOptions } from './generate-options.js';
 import { LogitsProcessorChain } from './logits-processors.js';
@@ -81,7 +82,7 @@ const DEFAULT_TOP_LOG_PROBS = 20;
  */
 export async function generateOverPaths(
   source: PathSource,
-  promptIds: readonly number[],
+  promptIds: PromptIds,
   options: GenerateOptionsInput = {},
   searchOptions: PathSearchOptions = {},
 ): Promise<PathGenerationResult> {
@@ -127,7 +128,7 @@ class PathSearchRun {
 
   constructor(
     private readonly source: PathSource,
-    promptIds: readonly number[],
+    promptIds: PromptIds,
     rawOptions: GenerateOptionsInput,
     searchOptions: PathSearchOptions,
   ) {
@@ -146,19 +147,12 @@ class PathSearchRun {
       throw new ConfigError('topLogProbs', k, `an integer in [${least}, ${source.maxTopLogProbs}] (at least max(2, numOfThinkers), at most the source's limit)`);
     }
     this.k = k;
-    if (!Array.isArray(promptIds)) throw new ConfigError('promptIds', promptIds, 'an array of token ids');
-    if (promptIds.length === 0) throw new ConfigError('promptIds', '[]', 'at least one token');
-    for (const id of promptIds) {
-      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new ConfigError('promptIds', id, `token ids in [0, ${vocabSize})`);
-    }
-    if (promptIds.length + 1 > maxSequenceLength) {
-      throw new ContextLengthError(promptIds.length + 1, maxSequenceLength, `prompt of ${promptIds.length} tokens plus one new token`);
-    }
+    const prompt = checkPromptIds(promptIds, vocabSize, maxSequenceLength);
     if (this.options.stopStrings?.length && !this.options.decode) {
       throw new ConfigError('decode', undefined, 'a decode function when stopStrings are given');
     }
     this.maxNewTokens = this.options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
-    this.history = [...promptIds];
+    this.history = prompt;
     this.canAcceptPath = config.pathAcceptance;
     this.stop = new StopChecker({
       eosTokenIds: this.options.eosTokenIds ?? source.eosTokenIds,

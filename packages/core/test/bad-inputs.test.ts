@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ToyModel } from '../src/testing/index.js';
 import {
   ConfigError,
+  DecoderPathSource,
   type DecoderModelInfo,
+  generateOverPaths,
+  generateWith,
   ReasonFlowEngine,
+  searchOverPaths,
   ReferenceBackend,
   type ReasonFlowConfigInput,
   resolveConfig,
@@ -76,6 +80,40 @@ describe('per-call options', () => {
     const { engine: e } = engine({});
     await expect(e.generate(null as never)).rejects.toThrow(/"promptIds"/);
     await expect(e.generate('12' as never)).rejects.toThrow(/"promptIds"/);
+    // Float ids are not token ids, even in a typed array.
+    await expect(e.generate(Float32Array.of(3, 17) as never)).rejects.toThrow(ConfigError);
+    await expect(e.generate(new Int32Array(0))).rejects.toThrow(/at least one token/);
+    await expect(e.generate(Int32Array.of(3, 999))).rejects.toThrow(/"promptIds".*999/);
+  });
+
+  it('every entry point takes the Int32Array a tokenizer returns, with the same result as an array', async () => {
+    const model = new ToyModel();
+    const config = { numOfThinkers: 3, numOfThoughts: 3 };
+    const options = { maxNewTokens: 12 };
+    const typed = Int32Array.from(prompt);
+    const e = new ReasonFlowEngine(model, { config, backend: new ReferenceBackend() });
+    const fromArray = await e.generate(prompt, options);
+    expect(fromArray.tokenIds.length).toBe(12);
+    expect((await e.generate(typed, options)).tokenIds).toEqual(fromArray.tokenIds);
+    expect((await e.generate(Uint32Array.from(prompt), options)).tokenIds).toEqual(fromArray.tokenIds);
+    const streamed: number[] = [];
+    for await (const t of e.stream(typed, options)) streamed.push(t.tokenId);
+    expect(streamed).toEqual(fromArray.tokenIds);
+
+    const sc = { kind: 'sampling', temperature: 1.5 } as const;
+    expect((await generateWith(model, typed, sc, { ...options, seed: 5 })).tokenIds).toEqual(
+      (await generateWith(model, prompt, sc, { ...options, seed: 5 })).tokenIds,
+    );
+    const source = new DecoderPathSource(model);
+    const overPaths = await generateOverPaths(source, typed, options, { config, topLogProbs: 8 });
+    expect(overPaths.tokenIds).toEqual((await generateOverPaths(source, prompt, options, { config, topLogProbs: 8 })).tokenIds);
+    const greedyPaths = await searchOverPaths(source, typed, { kind: 'greedy' }, options);
+    expect(greedyPaths.tokenIds).toEqual(model.greedy(prompt, 12));
+    // The run keeps its own copy: editing the caller's array afterwards changes nothing.
+    const ids = Int32Array.from(prompt);
+    const pending = e.generate(ids, options);
+    ids.fill(0);
+    expect((await pending).tokenIds).toEqual(fromArray.tokenIds);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { ReasonFlowConfig } from '../config.js';
-import { ConfigError, ContextLengthError, UnsupportedFeatureError } from '../errors.js';
+import { ConfigError, UnsupportedFeatureError } from '../errors.js';
+import { checkPromptIds, type PromptIds } from '../prompt-ids.js';
 import type { PathRowRequest, PathRowResult, PathSource } from '../path-source.js';
 import { generateOverPaths } from '../path-search.js';
 import { mixSeeds, SeededRandom } from '../random.js';
@@ -118,7 +119,7 @@ export interface PathStrategyResult extends Omit<SearchResult, 'stats'> {
  */
 export async function searchOverPaths(
   source: PathSource,
-  promptIds: readonly number[],
+  promptIds: PromptIds,
   strategyInput: StrategyInput,
   optionsInput: SearchOptionsInput = {},
   pathOptions: PathStrategyOptions = {},
@@ -179,6 +180,7 @@ function serverTemperature(strategy: SamplingSettings): number {
  */
 class PathStrategyRun extends TraceContext {
   readonly rows: number;
+  readonly promptIds: readonly number[];
   readonly maxNewTokens: number;
   readonly seed: number;
   readonly chunk: number;
@@ -196,13 +198,13 @@ class PathStrategyRun extends TraceContext {
   constructor(
     strategy: Strategy,
     readonly source: PathSource,
-    readonly promptIds: readonly number[],
+    promptIds: PromptIds,
     options: SearchOptions,
     pathOptions: PathStrategyOptions,
   ) {
     super(strategy.kind, options);
     this.rows = rowsOf(strategy);
-    checkPrompt(source, promptIds);
+    this.promptIds = checkPromptIds(promptIds, source.vocabSize, source.maxSequenceLength);
     this.maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
     this.seed = options.seed ?? DEFAULT_SEED;
     this.eos = new Set(options.eosTokenIds ?? source.eosTokenIds);
@@ -351,16 +353,6 @@ class PathStrategyRun extends TraceContext {
         ...extra,
       },
     };
-  }
-}
-
-function checkPrompt(source: PathSource, promptIds: readonly number[]): void {
-  if (!Array.isArray(promptIds) || promptIds.length === 0) throw new ConfigError('promptIds', promptIds, 'a non-empty array of token ids');
-  for (const id of promptIds) {
-    if (!Number.isInteger(id) || id < 0 || id >= source.vocabSize) throw new ConfigError('promptIds', id, `token ids in [0, ${source.vocabSize})`);
-  }
-  if (promptIds.length + 1 > source.maxSequenceLength) {
-    throw new ContextLengthError(promptIds.length + 1, source.maxSequenceLength, `prompt of ${promptIds.length} tokens plus one new token`);
   }
 }
 
@@ -539,7 +531,7 @@ async function deepConfOverPaths(run: PathStrategyRun, strategy: DeepConfStrateg
 /** ReasonFlow over a path source (`generateOverPaths`), in the strategies' result shape. */
 async function reasonFlowOverPaths(
   source: PathSource,
-  promptIds: readonly number[],
+  promptIds: PromptIds,
   config: ReasonFlowConfig,
   options: SearchOptions,
   pathOptions: PathStrategyOptions,

@@ -1,7 +1,7 @@
-import { ConfigError, ContextLengthError } from '../errors.js';
 import { LogitsProcessorChain, type SamplingOptions } from '../logits-processors.js';
 import { checkGenerationMemory, DEFAULT_MEMORY_LIMIT_BYTES, validateMemoryLimit } from '../memory-estimate.js';
 import type { DecoderModel } from '../model.js';
+import { checkPromptIds, type PromptIds } from '../prompt-ids.js';
 import { SeededRandom } from '../random.js';
 import { defaultTensorBackend } from '../simd/simd-backend.js';
 import { RowBatch } from '../row-batch.js';
@@ -60,6 +60,7 @@ export { Trace };
 
 export class SearchRun extends TraceContext {
   readonly batch: RowBatch;
+  readonly promptIds: readonly number[];
   readonly maxNewTokens: number;
   readonly seed: number;
   private readonly eos: ReadonlySet<number>;
@@ -71,26 +72,20 @@ export class SearchRun extends TraceContext {
   constructor(
     kind: StrategyKind,
     readonly model: DecoderModel,
-    readonly promptIds: readonly number[],
+    promptIds: PromptIds,
     readonly rows: number,
     options: SearchOptions,
     engine: SearchEngineOptions,
   ) {
     super(kind, options);
     const { vocabSize, maxSequenceLength } = model.info;
-    if (!Array.isArray(promptIds) || promptIds.length === 0) throw new ConfigError('promptIds', promptIds, 'a non-empty array of token ids');
-    for (const id of promptIds) {
-      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new ConfigError('promptIds', id, `token ids in [0, ${vocabSize})`);
-    }
-    if (promptIds.length + 1 > maxSequenceLength) {
-      throw new ContextLengthError(promptIds.length + 1, maxSequenceLength, `prompt of ${promptIds.length} tokens plus one new token`);
-    }
+    this.promptIds = checkPromptIds(promptIds, vocabSize, maxSequenceLength);
     this.maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
     this.seed = options.seed ?? DEFAULT_SEED;
     this.maxTotalLength = maxSequenceLength;
     this.eos = new Set(options.eosTokenIds ?? model.info.eosTokenIds);
     const limit = validateMemoryLimit(engine.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
-    checkGenerationMemory(model.info, { rows, thoughts: 1, promptLength: promptIds.length, maxNewTokens: this.maxNewTokens }, limit);
+    checkGenerationMemory(model.info, { rows, thoughts: 1, promptLength: this.promptIds.length, maxNewTokens: this.maxNewTokens }, limit);
     this.batch = new RowBatch(model, engine.backend ?? defaultTensorBackend(), rows, engine.observer, options.signal);
   }
 

@@ -2,6 +2,7 @@ import { callbackStream } from '../callback-stream.js';
 import type { ReasonFlowConfig } from '../config.js';
 import { ReasonFlowEngine } from '../engine.js';
 import type { DecoderModel } from '../model.js';
+import type { PromptIds } from '../prompt-ids.js';
 import { runDeepConf } from './deepconf.js';
 import { runGuidedSearch } from './guided-search.js';
 import { requireAnswers, runBestOfN, runSelfConsistency, runSingle, singleTraceOutcome } from './sampled-traces.js';
@@ -36,7 +37,7 @@ function rowsOf(strategy: Strategy): number {
  */
 export async function generateWith(
   model: DecoderModel,
-  promptIds: readonly number[],
+  promptIds: PromptIds,
   strategyInput: StrategyInput,
   optionsInput: SearchOptionsInput = {},
   engine: SearchEngineOptions = {},
@@ -67,7 +68,7 @@ export async function generateWith(
  */
 export function streamWith(
   model: DecoderModel,
-  promptIds: readonly number[],
+  promptIds: PromptIds,
   strategy: StrategyInput,
   options: Omit<SearchOptionsInput, 'onToken'> = {},
   engine: SearchEngineOptions = {},
@@ -78,7 +79,7 @@ export function streamWith(
 /** ReasonFlow as the engine defines it (branching included), in the strategies' result shape. */
 async function runReasonFlow(
   model: DecoderModel,
-  promptIds: readonly number[],
+  promptIds: PromptIds,
   config: ReasonFlowConfig,
   options: SearchOptions,
   engine: SearchEngineOptions,
