@@ -151,8 +151,8 @@ export function duplicatePathShare(stepTokens: readonly Int32Array[], rows: numb
   return duplicates / rows;
 }
 
-/** Whether every row took the same token at every step. */
-function pathsAgree(stepTokens: readonly Int32Array[]): boolean {
+/** @internal Whether every row took the same token at every step (the path search narrows on it too). */
+export function pathsAgree(stepTokens: readonly Int32Array[]): boolean {
   return stepTokens.every((step) => step.every((token) => token === step[0]));
 }
 

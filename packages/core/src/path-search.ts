@@ -2,7 +2,7 @@ import { adaptAcceptanceThreshold } from './acceptance-threshold.js';
 import { effectiveThoughts, type ReasonFlowConfig, type ReasonFlowConfigInput, resolveConfig } from './config.js';
 import { gumbelSubstitute } from './embedding-noise.js';
 import type { CommittedToken, IterationReport } from './engine.js';
-import { duplicatePathShare } from './engine.js';
+import { duplicatePathShare, pathsAgree } from './engine.js';
 import { ConfigError, UnsupportedFeatureError } from './errors.js';
 import { checkPromptIds, type PromptIds } from './prompt-ids.js';
 import { fusionWeights } from './fusion.js';
@@ -74,8 +74,7 @@ const DEFAULT_TOP_LOG_PROBS = 20;
  *
  * Differences, all refused with UnsupportedFeatureError rather than approximated silently: soft
  * thoughts (`useTokens: false`), `kvMerge: 'mean'` with K > 1 (a server cannot merge KV rows),
- * `pathScoring: 'original'` (needs full distributions), `branching` other than 'none',
- * `narrowWhenConfident`. Embedding
+ * `pathScoring: 'original'` (needs full distributions), `branching` other than 'none'. Embedding
  * noise is replaced by the local engine's documented substitute for models without `inputs_embeds`:
  * seeded Gumbel noise on the step-0 log-probabilities of thinkers ≥ 1, applied here to the seen tokens
  * (unseen tokens keep their mass: exact when the top-k covers the vocabulary).
@@ -100,7 +99,11 @@ interface ThinkerPath {
 class PathSearchRun {
   private readonly config: ReasonFlowConfig;
   private readonly backend: TensorBackend;
+  /** Thinkers (N): the rows of a wide iteration. */
   private readonly rows: number;
+  /** Rows this iteration asks for: N, or 1 while narrowed (`narrowWhenConfident`). */
+  private width: number;
+  private readonly canNarrow: boolean;
   private readonly thoughts: number;
   private readonly k: number;
   private readonly maxNewTokens: number;
@@ -137,6 +140,7 @@ class PathSearchRun {
     refuseInexpressible(config);
     this.backend = searchOptions.backend ?? new ReferenceBackend();
     this.rows = config.numOfThinkers;
+    this.width = this.rows;
     this.thoughts = effectiveThoughts(config);
     this.options = resolveGenerateOptions(rawOptions);
     const { vocabSize, maxSequenceLength } = source;
@@ -154,6 +158,7 @@ class PathSearchRun {
     this.maxNewTokens = this.options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
     this.history = prompt;
     this.canAcceptPath = config.pathAcceptance;
+    this.canNarrow = config.narrowWhenConfident && this.canAcceptPath && this.rows > 1;
     this.stop = new StopChecker({
       eosTokenIds: this.options.eosTokenIds ?? source.eosTokenIds,
       maxNewTokens: this.maxNewTokens,
@@ -216,7 +221,7 @@ class PathSearchRun {
   }
 
   private async iterate(): Promise<StopReason | undefined> {
-    const { config, rows } = this;
+    const { config } = this;
     const iteration = this.iterations;
     const committedLength = this.history.length;
     const temperatures = scheduleTemperatures(config, iteration, this.previousAcceptanceRate);
@@ -234,9 +239,20 @@ class PathSearchRun {
       if (this.options.signal?.aborted) return 'aborted';
     }
     const columns = topKColumns(this.stepZero!, this.source.vocabSize);
-    const step0 = this.stepZeroTensor(columns, committedLength);
+    let step0 = this.stepZeroTensor(columns, committedLength);
     try {
-      const { tokens0, logProbs0, perturbations, top1, top2 } = this.perturb(step0, columns, threshold, temperatures);
+      let start = this.perturb(step0, columns, threshold, temperatures);
+      if (this.width < this.rows && start.logProbs0[0]! < config.pathAcceptanceLogProb) {
+        // Narrowed, the lone thinker goes on only while its next token is confident; otherwise every
+        // thinker decides it (the distribution is known already: widening costs no round trip).
+        this.width = this.rows;
+        const wide = this.stepZeroTensor(columns, committedLength);
+        this.backend.dispose(step0);
+        step0 = wide;
+        start = this.perturb(step0, columns, threshold, temperatures);
+      }
+      const rows = this.width;
+      const { tokens0, logProbs0, perturbations, top1, top2 } = start;
       const paths = await this.lookahead(tokens0, logProbs0, thoughts, leadPath);
       const stepTokens = Array.from({ length: thoughts }, (_, t) => Int32Array.from(paths, (p) => p.tokens[t] ?? -1));
       const duplicates = duplicatePathShare(stepTokens, rows);
@@ -270,6 +286,8 @@ class PathSearchRun {
         if (stopReason) break;
       }
       this.stepZero = stopReason ? undefined : distributionAfter(paths, accepted);
+      // The thinkers agreed on a path and all of it was accepted: one thinker goes on alone.
+      if (this.canNarrow && rows > 1 && accepted.length === paths[winner]!.tokens.length && pathsAgree(stepTokens)) this.width = 1;
 
       const currentUncertainty = uncertainty(top1, top2);
       const rate = acceptanceRate(selection.combined, selection.selected, threshold);
@@ -307,7 +325,7 @@ class PathSearchRun {
 
   /** `[rows, width]` step-0 log-probabilities with the noise substitute on thinkers ≥ 1, renormalised. */
   private stepZeroTensor(columns: TopKColumns, committedLength: number): Tensor {
-    const { rows, config } = this;
+    const { width: rows, config } = this;
     const { width, ids } = columns;
     const data = new Float32Array(rows * width);
     for (let r = 0; r < rows; r++) {
@@ -330,7 +348,7 @@ class PathSearchRun {
 
   /** Each thinker's step-0 token: row 0 the argmax, rows ≥ 1 after the original's perturbation. */
   private perturb(step0: Tensor, columns: TopKColumns, threshold: number, temperatures: readonly [number, number]) {
-    const { rows, backend } = this;
+    const { width: rows, backend } = this;
     const seen = columns.ids.length;
     const k = Math.min(Math.max(2, rows), seen);
     // The tail column is not a token: ask for one more and drop it.
@@ -364,7 +382,7 @@ class PathSearchRun {
 
   /** Every thinker's path: step 0 chosen here, steps 1..T−1 from the source, all rows in one call. */
   private async lookahead(tokens0: Int32Array, logProbs0: Float32Array, thoughts: number, leadPath: ThinkerPath | undefined): Promise<ThinkerPath[]> {
-    const paths: ThinkerPath[] = Array.from({ length: this.rows }, (_, r) => ({
+    const paths: ThinkerPath[] = Array.from({ length: this.width }, (_, r) => ({
       tokens: [tokens0[r]!],
       logProbs: [logProbs0[r]!],
       after: [undefined],
@@ -428,8 +446,5 @@ function refuseInexpressible(config: ReasonFlowConfig): void {
   }
   if (config.branching !== 'none') {
     throw new UnsupportedFeatureError(`branching: '${config.branching}'`, "not implemented over a path source yet; use branching: 'none'");
-  }
-  if (config.narrowWhenConfident) {
-    throw new UnsupportedFeatureError('narrowWhenConfident', 'not implemented over a path source yet (every extend call asks for all N thinkers)');
   }
 }

@@ -3,7 +3,9 @@ import {
   ConfigError,
   DecoderPathSource,
   generateOverPaths,
+  type IterationReport,
   isCertified,
+  type PathSource,
   ReasonFlowEngine,
   type ReasonFlowConfigInput,
   topKColumns,
@@ -63,6 +65,58 @@ describe('generateOverPaths over a local DecoderPathSource', () => {
     expect(narrow.stats.uncertifiedDecisions).toBeLessThanOrEqual(narrow.stats.decisions);
   });
 
+  it('narrowWhenConfident: the local engine\'s tokens and widths, one row per request while narrowed', async () => {
+    // A confident ids-only model, so thinkers agree and narrowing happens.
+    const model = new ToyModel({ acceptsEmbeddings: false, sharpness: 12 });
+    const config = { numOfThinkers: 4, numOfThoughts: 4, pathAcceptance: true, narrowWhenConfident: true };
+    const localReports: IterationReport[] = [];
+    const local = await new ReasonFlowEngine(model, { config }).generate(prompt, { maxNewTokens: 60, onIteration: (r) => localReports.push(r) });
+    const requests: number[] = [];
+    const inner = new DecoderPathSource(model);
+    const source: PathSource = {
+      name: inner.name,
+      vocabSize: inner.vocabSize,
+      maxSequenceLength: inner.maxSequenceLength,
+      maxTopLogProbs: inner.maxTopLogProbs,
+      eosTokenIds: inner.eosTokenIds,
+      extend: (history, rows, options) => {
+        requests.push(rows.length);
+        return inner.extend(history, rows, options);
+      },
+    };
+    const reports: IterationReport[] = [];
+    // The rows of each extend call, grouped by the iteration that made them.
+    const perIteration: number[][] = [];
+    const onIteration = (r: IterationReport) => {
+      reports.push(r);
+      perIteration.push(requests.splice(0));
+    };
+    const overPaths = await generateOverPaths(source, prompt, { maxNewTokens: 60, onIteration }, { config, topLogProbs: 48 });
+    expect(overPaths.tokenIds).toEqual(local.tokenIds);
+    expect(overPaths.bestThinkersSummary).toEqual(local.bestThinkersSummary);
+    const widths = reports.map((r) => r.thinkers.length);
+    expect(widths).toEqual(localReports.map((r) => r.thinkers.length));
+    // Narrowed, and widened again at an unsure token.
+    expect(widths.join('')).toMatch(/41+4/);
+    widths.forEach((width, i) => {
+      // A narrowed iteration is one request for one row; a widened one asks for the N thinkers only
+      // (the unsure token's distribution came back with the lone row's path).
+      if (width === 1) expect(perIteration[i]).toEqual([1]);
+      else if (i > 0 && widths[i - 1] === 1) expect(perIteration[i]).toEqual([4]);
+    });
+    // A narrowed iteration commits only confident tokens (its step-0 token included).
+    for (const r of reports.filter((x) => x.thinkers.length === 1)) {
+      for (const logProb of r.thinkers[0]!.pathLogProbs.slice(0, r.committed.length)) expect(logProb).toBeGreaterThanOrEqual(Math.log(0.9));
+    }
+    const plain = await generateOverPaths(new DecoderPathSource(model), prompt, { maxNewTokens: 60 }, {
+      config: { ...config, narrowWhenConfident: false },
+      topLogProbs: 48,
+    });
+    expect(plain.tokenIds.length).toBe(60);
+    expect(overPaths.stats.rowsRequested).toBeLessThan(plain.stats.rowsRequested);
+    expect(model.liveSequences).toBe(0);
+  });
+
   it('refuses what a path source cannot express, with typed errors', async () => {
     const source = new DecoderPathSource(toy());
     await expect(generateOverPaths(source, prompt, {}, { config: { useTokens: false } })).rejects.toBeInstanceOf(UnsupportedFeatureError);
@@ -72,9 +126,6 @@ describe('generateOverPaths over a local DecoderPathSource', () => {
     await expect(generateOverPaths(source, prompt, {}, { config: { branching: 'ranked', numOfThinkers: 2 } })).rejects.toBeInstanceOf(
       UnsupportedFeatureError,
     );
-    await expect(
-      generateOverPaths(source, prompt, {}, { config: { numOfThinkers: 2, pathAcceptance: true, narrowWhenConfident: true } }),
-    ).rejects.toBeInstanceOf(UnsupportedFeatureError);
     await expect(generateOverPaths(source, prompt, {}, { config: { numOfThinkers: 4 }, topLogProbs: 3 })).rejects.toBeInstanceOf(ConfigError);
     await expect(generateOverPaths(source, [99], {})).rejects.toBeInstanceOf(ConfigError);
   });
