@@ -21,6 +21,8 @@ export function float16BitsInto(bits: Uint16Array, out: Float32Array, outOffset 
 
 /** Below this many values the copies and the call into WebAssembly cost more than the table loop. */
 const KERNEL_MIN_LENGTH = 256;
+/** Values converted per kernel call (a multiple of 8). */
+const KERNEL_CHUNK = 1 << 20;
 const PAGE_BYTES = 65536;
 
 type Converter = (bits: Uint16Array, out: Float32Array, outOffset: number) => void;
@@ -33,16 +35,19 @@ function simdConverter(): Converter | null {
   if (module === null) return (converter = null);
   const kernels = new WebAssembly.Instance(module).exports as unknown as KernelExports;
   converter = (bits, out, outOffset) => {
-    const n = bits.length;
-    // The kernel converts 8 at a time: the input is padded (whatever the memory holds past n), the
-    // padding's results are not copied out. float32 results first (at 0), then the float16 input.
-    const padded = (n + 7) & ~7;
-    const needed = padded * 6;
-    const { memory } = kernels;
-    if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE_BYTES));
-    new Uint16Array(memory.buffer, padded * 4, n).set(bits);
-    kernels.float16ToFloat32(padded * 4, 0, padded);
-    out.set(new Float32Array(memory.buffer, 0, n), outOffset);
+    // Chunks bound the module's memory (6 bytes a value: ≤ 6 MiB) whatever the input's size.
+    for (let from = 0; from < bits.length; from += KERNEL_CHUNK) {
+      const n = Math.min(KERNEL_CHUNK, bits.length - from);
+      // The kernel converts 8 at a time: the input is padded (whatever the memory holds past n), the
+      // padding's results are not copied out. float32 results first (at 0), then the float16 input.
+      const padded = (n + 7) & ~7;
+      const needed = padded * 6;
+      const { memory } = kernels;
+      if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE_BYTES));
+      new Uint16Array(memory.buffer, padded * 4, n).set(bits.subarray(from, from + n));
+      kernels.float16ToFloat32(padded * 4, 0, padded);
+      out.set(new Float32Array(memory.buffer, 0, n), outOffset + from);
+    }
   };
   return converter;
 }

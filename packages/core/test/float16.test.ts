@@ -75,6 +75,21 @@ describe('float16BitsInto', () => {
     }
   });
 
+  it('converts an input larger than one kernel chunk (2^20 values) in pieces, each in its place', () => {
+    const n = (1 << 20) * 2 + 13;
+    const bits = Uint16Array.from({ length: n }, (_, i) => (i * 7919) & 0x7bff);
+    const got = new Float32Array(n + 2).fill(7);
+    float16BitsInto(bits, got, 1);
+    const want = new Float32Array(n + 2).fill(7);
+    float16BitsIntoByTable(bits, want, 1);
+    const a = new Uint32Array(got.buffer);
+    const b = new Uint32Array(want.buffer);
+    let mismatches = 0;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) mismatches++;
+    expect(mismatches).toBe(0);
+    expect([got[0], got[n + 1], got[1 + (1 << 20)]]).toEqual([7, 7, want[1 + (1 << 20)]]);
+  });
+
   it('reuses its memory when a larger conversion came first', () => {
     const big = new Float32Array(40000);
     float16BitsInto(everyPattern.subarray(0, 40000), big);
