@@ -5,7 +5,7 @@
 import { basename, dirname } from 'node:path';
 import { loadModel } from '@reasonflow/backend-cuda';
 import type { ReasonFlowConfigInput } from '@reasonflow/core';
-import { MODEL_SPEC } from '@reasonflow/model-tiny';
+import { MODEL_SPEC, Mulberry32 } from '@reasonflow/model-tiny';
 import { ReasonFlow } from 'reasonflow';
 import { BareOrtDecoder } from './bare-loop.js';
 import { median, medianOverhead, medianRatio } from './stats.js';
@@ -80,6 +80,17 @@ export interface SpeedResults {
 }
 
 const MiB = 2 ** 20;
+
+/** 0..n−1 in a seeded random order (Fisher–Yates over Mulberry32), the same for the same `seed`. */
+export function shuffledOrder(n: number, seed: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  const random = new Mulberry32(0x5eed + seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random.next() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
 
 function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
@@ -247,10 +258,12 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
     }));
     const instances = configs.map((c) => rf.withConfig(c.config));
     for (let rep = 0; rep < reps; rep++) {
-      // Each repetition starts with another configuration, so that none always runs right after the
-      // heaviest one (measured: greedy run first came out ~10% slower than the identical N=1, T=4).
-      for (let k = 0; k < configs.length; k++) {
-        const i = (k + rep) % configs.length;
+      // A fresh seeded order per repetition: no configuration always runs first, nor always right after
+      // the heaviest one. (Rotating the order kept the cycle: greedy always followed N=8, T=4 and came
+      // out 15–24% slower than the identical N=1, T=4.) The garbage of one configuration is collected
+      // before the next starts, so that none pays for another's.
+      for (const i of shuffledOrder(configs.length, rep)) {
+        gc();
         const r = await runPrompts(instances[i]!, options.prompts, options.maxNewTokens, perConfig[i]!.peak);
         const acc = perConfig[i]!;
         acc.tps.push(r.tokens / r.wallMs);

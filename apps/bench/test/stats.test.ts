@@ -13,6 +13,7 @@ import {
   ratio,
   signTestP,
 } from '../src/stats.js';
+import { shuffledOrder } from '../src/speed.js';
 
 describe('median and ratios', () => {
   it('takes the middle value, or the mean of the middle two', () => {
@@ -92,5 +93,17 @@ describe('sign test', () => {
     // Large n stays finite: 600 vs 400 is far from a coin.
     expect(signTestP(600, 400)).toBeLessThan(1e-9);
     expect(signTestP(600, 400)).toBeGreaterThan(0);
+  });
+});
+
+describe('shuffledOrder (the speed section\'s per-repetition order)', () => {
+  it('is a permutation, the same for the same seed, and varies who runs first and who precedes whom', () => {
+    const orders = Array.from({ length: 9 }, (_, rep) => shuffledOrder(7, rep));
+    for (const order of orders) expect([...order].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(shuffledOrder(7, 3)).toEqual(orders[3]);
+    expect(new Set(orders.map((o) => o[0])).size).toBeGreaterThan(2);
+    // The configuration that runs before greedy (0) differs across repetitions.
+    const beforeGreedy = orders.map((o) => o[o.indexOf(0) - 1] ?? -1);
+    expect(new Set(beforeGreedy).size).toBeGreaterThan(2);
   });
 });
