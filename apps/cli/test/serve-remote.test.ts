@@ -163,8 +163,10 @@ describe('RemotePathSource (vLLM) against reasonflow serve', () => {
     ['N=4 T=4', { numOfThinkers: 4, numOfThoughts: 4 }],
     ['N=4 T=4 K=2', { numOfThinkers: 4, numOfThoughts: 4, topkThinkers: 2 }],
     ['N=4 T=4 path acceptance', { numOfThinkers: 4, numOfThoughts: 4, pathAcceptance: true }],
+    ['N=4 T=4 path acceptance + narrowing', { numOfThinkers: 4, numOfThoughts: 4, pathAcceptance: true, narrowWhenConfident: true }],
   ];
   const greedyTokens: number[][] = [];
+  const rowsRequested = new Map<string, number>();
 
   for (const [name, config] of cases) {
     it(`${name}: remote ReasonFlow commits exactly the local tokens (top-k = vocabulary), no uncertified decisions`, async () => {
@@ -181,8 +183,12 @@ describe('RemotePathSource (vLLM) against reasonflow serve', () => {
       expect(there.stats.decisions).toBe(here.stats.decisions);
       // Every round trip was answered over HTTP, one request per group of identical row settings.
       expect(remote.usage.requests).toBeGreaterThanOrEqual(there.stats.roundTrips);
+      expect(there.stats.rowsRequested).toBe(here.stats.rowsRequested);
+      rowsRequested.set(name, there.stats.rowsRequested);
       if (name === 'greedy') greedyTokens.push(there.tokenIds);
       else if (name === 'N=4 T=4') expect(there.tokenIds).not.toEqual(greedyTokens[0]);
+      // Narrowing asks the server for one row while the tokens are confident.
+      if (config.narrowWhenConfident) expect(there.stats.rowsRequested).toBeLessThan(rowsRequested.get('N=4 T=4 path acceptance')!);
     }, 120_000);
   }
 
