@@ -2,6 +2,10 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   type DecoderSequence,
+  float16BitsInto,
+  generateOverPaths,
+  generateWith,
+  type PromptIds,
   type GenerateOptionsInput,
   type GenerationResult,
   type Logits,
@@ -23,6 +27,23 @@ describe('public types of @reasonflow/core', () => {
     expectTypeOf({ pathScoring: 'log-likelihood' as const }).toExtend<ReasonFlowConfigInput>();
     expectTypeOf({ pathScoring: 'best' as const }).not.toExtend<ReasonFlowConfigInput>();
     expectTypeOf({ kvMerge: 'mean' as const }).toExtend<ReasonFlowConfigInput>();
+  });
+
+  it('prompts: a number array or the integer typed arrays a tokenizer returns, at every entry point', () => {
+    expectTypeOf<number[]>().toExtend<PromptIds>();
+    expectTypeOf<Int32Array>().toExtend<PromptIds>();
+    expectTypeOf<Uint32Array>().toExtend<PromptIds>();
+    expectTypeOf<Float32Array>().not.toExtend<PromptIds>();
+    expectTypeOf<string>().not.toExtend<PromptIds>();
+    expectTypeOf<ReasonFlowEngine['generate']>().parameter(0).toEqualTypeOf<PromptIds>();
+    expectTypeOf<ReasonFlowEngine['stream']>().parameter(0).toEqualTypeOf<PromptIds>();
+    expectTypeOf(generateWith).parameter(1).toEqualTypeOf<PromptIds>();
+    expectTypeOf(generateOverPaths).parameter(1).toEqualTypeOf<PromptIds>();
+  });
+
+  it('float16BitsInto: bits in, float32 out, an optional offset', () => {
+    expectTypeOf(float16BitsInto).parameters.toEqualTypeOf<[bits: Uint16Array, out: Float32Array, outOffset?: number]>();
+    expectTypeOf(float16BitsInto).returns.toEqualTypeOf<void>();
   });
 
   it('resolved config: every field present', () => {
