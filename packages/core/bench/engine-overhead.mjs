@@ -1,9 +1,9 @@
-// The engine's own work per iteration (everything but the model call) on the reference backend,
-// for N = 8 thinkers, T = 4, vocabulary 32,000. The synthetic model hands out precomputed logits,
+// The engine's own work per iteration (everything but the model call) on the reference backend and
+// on SimdBackend (the default where WebAssembly SIMD exists), for N = 8 thinkers, T = 4, vocabulary 32,000. The synthetic model hands out precomputed logits,
 // so nearly all of "model time" is the copy it makes; the engine time is what we measure.
 // Run: pnpm --filter @reasonflow/core build && node packages/core/bench/engine-overhead.mjs
 import { hashUniform } from '../dist/algorithms.js';
-import { ReasonFlowEngine, ReferenceBackend } from '../dist/index.js';
+import { ReasonFlowEngine, ReferenceBackend, SimdBackend } from '../dist/index.js';
 
 const VOCAB = 32_000;
 const ROWS = 8;
@@ -44,17 +44,19 @@ class SyntheticModel {
   }
 }
 
-for (const [pathScoring, withEmbeddings] of [['log-likelihood', true], ['log-likelihood', false], ['original', true]]) {
+const cases = [['log-likelihood', true], ['log-likelihood', false], ['original', true]];
+for (const [Backend, [pathScoring, withEmbeddings]] of [ReferenceBackend, SimdBackend].flatMap((b) => cases.map((c) => [b, c]))) {
+  const backend = new Backend();
   const engine = new ReasonFlowEngine(new SyntheticModel(withEmbeddings), {
     config: { numOfThinkers: ROWS, numOfThoughts: THOUGHTS, topkThinkers: 2, pathScoring },
-    backend: new ReferenceBackend(),
+    backend,
   });
   await engine.generate([1, 2, 3], { maxNewTokens: 20 }); // warm-up (JIT)
   const r = await engine.generate([1, 2, 3], { maxNewTokens: TOKENS });
   const perIteration = (r.stats.engineTimeMs * 1000) / r.stats.iterations;
   const modelPerIteration = (r.stats.modelTimeMs * 1000) / r.stats.iterations;
   console.log(
-    `pathScoring=${pathScoring}, noise=${withEmbeddings ? 'embeddings' : 'gumbel'}: N=${ROWS} T=${THOUGHTS} V=${VOCAB}: engine ${perIteration.toFixed(0)} µs/iteration ` +
+    `${backend.name}, pathScoring=${pathScoring}, noise=${withEmbeddings ? 'embeddings' : 'gumbel'}: N=${ROWS} T=${THOUGHTS} V=${VOCAB}: engine ${perIteration.toFixed(0)} µs/iteration ` +
       `(synthetic model: ${modelPerIteration.toFixed(0)} µs/iteration of logits copies), ${r.stats.iterations} iterations`,
   );
 }
