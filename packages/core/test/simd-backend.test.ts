@@ -174,12 +174,108 @@ describe('SimdBackend', () => {
     const [a, b] = onBoth(logits, [rows, cols], (backend, t) => {
       const top = backend.topK(t, 64);
       backend.logSoftmax(t);
-      return { top, cos: backend.probabilityCosineSimilarity(t) };
+      // The clone has no shadow: its cosine is computed from the values.
+      const copy = backend.clone(t);
+      const fromValues = backend.probabilityCosineSimilarity(copy);
+      backend.dispose(copy);
+      return { top, cos: backend.probabilityCosineSimilarity(t), fromValues };
     });
     for (let i = 0; i < rows * rows; i++) expect(Math.abs(a.cos[i]! - b.cos[i]!)).toBeLessThanOrEqual(1e-6);
+    for (let i = 0; i < rows * rows; i++) expect(Math.abs(a.fromValues[i]! - b.cos[i]!)).toBeLessThanOrEqual(1e-6);
     expect(a.cos[0]).toBeCloseTo(1, 6);
     expect(Array.from(a.top.indices)).toEqual(Array.from(b.top.indices));
     expect(Array.from(a.top.values)).toEqual(Array.from(b.top.values));
+  });
+
+  it('probability cosine after log-softmax and in-place edits in any order equals the reference (property)', () => {
+    // Set values stay log-probabilities (≤ 0): above 0 the kernels clamp (see the edge-case test).
+    type Edit = { op: 'shift' | 'set' | 'gumbel' | 'other-softmax'; row: number; column: number; amount: number };
+    const edit = fc.record({
+      op: fc.constantFrom<Edit['op']>('shift', 'set', 'set', 'gumbel', 'other-softmax'),
+      row: fc.nat(),
+      column: fc.nat(),
+      amount: fc.double({ min: -3, max: 3, noNaN: true }),
+    });
+    const finiteRows = fc
+      .record({ rows: fc.integer({ min: 2, max: 5 }), cols: fc.integer({ min: 1, max: 70 }) })
+      .chain(({ rows, cols }) =>
+        fc.tuple(fc.constant<[number, number]>([rows, cols]), fc.array(fc.double({ min: -30, max: 30, noNaN: true }), { minLength: rows * cols, maxLength: rows * cols })),
+      );
+    fc.assert(
+      fc.property(finiteRows, fc.array(edit, { maxLength: 5 }), ([dims, values], edits) => {
+        const [a, b] = onBoth(Float32Array.from(values), dims, (backend, t) => {
+          backend.logSoftmax(t);
+          for (const e of edits) {
+            const row = e.row % dims[0];
+            if (e.op === 'shift') backend.shiftRows(t, Float32Array.from({ length: dims[0] }, (_, r) => (r === row ? e.amount : 0)));
+            if (e.op === 'set') backend.setElements(t, Int32Array.of(row), Int32Array.of(e.column % dims[1]), Float32Array.of(-Math.abs(e.amount)));
+            if (e.op === 'gumbel') {
+              backend.addGumbelNoise(t, new Float32Array(dims[0]).fill(0.5), Uint32Array.from({ length: dims[0] }, (_, r) => r + e.column));
+              // Log-probabilities again, as the engine has them.
+              backend.logSoftmax(t);
+            }
+            if (e.op === 'other-softmax') {
+              const other = backend.fromHost(Float32Array.from(values, (v) => -v), dims);
+              backend.logSoftmax(other);
+              backend.dispose(other);
+            }
+          }
+          return backend.probabilityCosineSimilarity(t);
+        });
+        for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(1e-6);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('probability cosine follows each in-place edit after log-softmax (shift then set, noise, exp, dispose)', () => {
+    const values = Float32Array.from({ length: 3 * 9 }, (_, i) => Math.sin(i * 1.7) * 3);
+    const edits: ((b: ReferenceBackend, t: ReturnType<ReferenceBackend['fromHost']>) => void)[] = [
+      (b, t) => {
+        b.shiftRows(t, Float32Array.of(2, 0, -1));
+        b.setElements(t, Int32Array.of(0, 2), Int32Array.of(4, 0), Float32Array.of(-1, -0.5));
+      },
+      (b, t) => {
+        b.addGumbelNoise(t, Float32Array.of(1, 0, 2), Uint32Array.of(7, 8, 9));
+        // Back below 0: the kernels read log-probabilities (the reference does not clamp above 0).
+        b.shiftRows(t, Float32Array.of(-40, -40, -40));
+      },
+      (b, t) => {
+        b.exp(t);
+        b.shiftRows(t, Float32Array.of(-3, -3, -3));
+      },
+    ];
+    for (const edit of edits) {
+      const [a, b] = onBoth(values, [3, 9], (backend, t) => {
+        backend.logSoftmax(t);
+        edit(backend, t);
+        return backend.probabilityCosineSimilarity(t);
+      });
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(1e-6);
+    }
+    // A disposed tensor's shadow is not handed to the next tensor.
+    const backend = new SimdBackend();
+    const first = backend.fromHost(values.slice(), [3, 9]);
+    backend.logSoftmax(first);
+    backend.dispose(first);
+    const second = backend.fromHost(values.map((v) => -v - 10), [3, 9]);
+    const expected = reference.fromHost(values.map((v) => -v - 10), [3, 9]);
+    expect(Math.abs(backend.probabilityCosineSimilarity(second)[1]! - reference.probabilityCosineSimilarity(expected)[1]!)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('probability cosine keeps the reference edge cases for −∞ entries and rows (no shadow)', () => {
+    const values = Float32Array.from([
+      ...[0, Number.NEGATIVE_INFINITY, 2, 1],
+      ...[1, 0, Number.NEGATIVE_INFINITY, 3],
+      ...Array(4).fill(Number.NEGATIVE_INFINITY),
+      ...[1, 2, 0, 2],
+    ]);
+    const [a, b] = onBoth(values, [4, 4], (backend, t) => {
+      backend.logSoftmax(t);
+      return backend.probabilityCosineSimilarity(t);
+    });
+    expect(Array.from(a, (x) => Number.isNaN(x))).toEqual(Array.from(b, (x) => Number.isNaN(x)));
+    for (let i = 0; i < a.length; i++) if (!Number.isNaN(b[i]!)) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(1e-6);
   });
 
   it('edge rows: ties go to the lowest index, −∞ rows and +∞ entries as in the reference', () => {

@@ -145,15 +145,22 @@ export const KERNELS_WAT = `(module
       (br $tail)))
     (local.get $bi))
 
-  ;; Σ exp(x − max) over the row (every x ≤ max), accumulated in float64.
-  (func (export "sumExp") (param $p i32) (param $n i32) (param $max f32) (result f64)
+  ;; Σ exp(x − max) over the row (every x ≤ max), accumulated in float64. With $out ≠ 0, each
+  ;; exp(x − max) is also written to out[i] (the row's unnormalised probabilities; NaN kept), as 0 below 2^-63:
+  ;; the float32 product of two stored values is then 0 or normal, never subnormal (subnormal
+  ;; arithmetic runs many times slower on x86). The branch per step is cheaper than a second copy of exp4.
+  (func (export "sumExp") (param $p i32) (param $n i32) (param $max f32) (param $out i32) (result f64)
     (local $i i32) (local $end i32) (local $e v128) (local $lo v128) (local $hi v128) ${EXP_LOCALS}
     ${loops(
       `${exp4('$e', `(f32x4.sub (v128.load ${address('$p', '$i')}) (f32x4.splat (local.get $max)))`)}
-      (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $e))))
-      (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4 ${high('(local.get $e)')})))`,
+        (if (local.get $out) (then
+          (v128.store ${address('$out', '$i')} (v128.andnot (local.get $e) (f32x4.lt (local.get $e) (f32x4.splat (f32.const 0x1p-63)))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $e))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4 ${high('(local.get $e)')})))`,
       `${exp4('$e', `(f32x4.splat (f32.sub (f32.load ${address('$p', '$i')}) (local.get $max)))`)}
-      (local.set $lo (f64x2.add (local.get $lo) (f64x2.replace_lane 1 (f64x2.promote_low_f32x4 (local.get $e)) (f64.const 0))))`,
+        (if (local.get $out) (then
+          (f32.store ${address('$out', '$i')} (f32x4.extract_lane 0 (v128.andnot (local.get $e) (f32x4.lt (local.get $e) (f32x4.splat (f32.const 0x1p-63))))))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.replace_lane 1 (f64x2.promote_low_f32x4 (local.get $e)) (f64.const 0))))`,
     )}
     (local.set $lo (f64x2.add (local.get $lo) (local.get $hi)))
     (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))
@@ -270,18 +277,29 @@ export const KERNELS_WAT = `(module
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $next))))
 
-  ;; Σ a[i]·b[i], products and sum in float64.
+  ;; Σ a[i]·b[i]: float32 products (one rounding each, relative 2^-24), summed in float64. Eight
+  ;; columns per step into four accumulators: one float64 chain would wait on each add's latency.
   (func (export "dot") (param $a i32) (param $b i32) (param $n i32) (result f64)
-    (local $i i32) (local $end i32) (local $x v128) (local $y v128) (local $lo v128) (local $hi v128)
+    (local $i i32) (local $end i32) (local $x v128) (local $lo v128) (local $hi v128) (local $lo2 v128) (local $hi2 v128)
+    (local.set $end (i32.and (local.get $n) (i32.const -8)))
+    (block $done8 (loop $next8
+      (br_if $done8 (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $x (f32x4.mul (v128.load ${address('$a', '$i')}) (v128.load ${address('$b', '$i')})))
+      (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $x))))
+      (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4 ${high('(local.get $x)')})))
+      (local.set $x (f32x4.mul (v128.load offset=16 ${address('$a', '$i')}) (v128.load offset=16 ${address('$b', '$i')})))
+      (local.set $lo2 (f64x2.add (local.get $lo2) (f64x2.promote_low_f32x4 (local.get $x))))
+      (local.set $hi2 (f64x2.add (local.get $hi2) (f64x2.promote_low_f32x4 ${high('(local.get $x)')})))
+      (local.set $i (i32.add (local.get $i) (i32.const 8)))
+      (br $next8)))
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $lo2)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $hi2)))
     ${loops(
-      `(local.set $x (v128.load ${address('$a', '$i')}))
-      (local.set $y (v128.load ${address('$b', '$i')}))
-      (local.set $lo (f64x2.add (local.get $lo)
-        (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x)) (f64x2.promote_low_f32x4 (local.get $y)))))
-      (local.set $hi (f64x2.add (local.get $hi)
-        (f64x2.mul (f64x2.promote_low_f32x4 ${high('(local.get $x)')}) (f64x2.promote_low_f32x4 ${high('(local.get $y)')}))))`,
+      `(local.set $x (f32x4.mul (v128.load ${address('$a', '$i')}) (v128.load ${address('$b', '$i')})))
+      (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $x))))
+      (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4 ${high('(local.get $x)')})))`,
       `(local.set $lo (f64x2.replace_lane 0 (local.get $lo) (f64.add (f64x2.extract_lane 0 (local.get $lo))
-        (f64.mul (f64.promote_f32 (f32.load ${address('$a', '$i')})) (f64.promote_f32 (f32.load ${address('$b', '$i')}))))))`,
+        (f64.promote_f32 (f32.mul (f32.load ${address('$a', '$i')}) (f32.load ${address('$b', '$i')}))))))`,
     )}
     (local.set $lo (f64x2.add (local.get $lo) (local.get $hi)))
     (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))

@@ -4,7 +4,8 @@ import { SIMD_KERNELS_BASE64 } from './kernels-wasm.js';
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
   argmax(at: number, length: number): number;
-  sumExp(at: number, length: number, max: number): number;
+  /** `expAt` 0: no exponentials written (offset 0 is the Gumbel table, never a destination). */
+  sumExp(at: number, length: number, max: number, expAt: number): number;
   subtract(at: number, length: number, value: number): void;
   expInPlace(at: number, length: number): void;
   dot(a: number, b: number, length: number): number;
