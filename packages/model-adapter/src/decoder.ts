@@ -9,12 +9,16 @@ import {
   type StepInput,
   UnsupportedFeatureError,
 } from '@reasonflow/core';
+import { EmbeddingRows } from './embedding-rows.js';
 import { float16BitsInto, float32ToFloat16Bits, toFloat32 } from './float16.js';
 import type { DecoderGraph, EmbedGraph, FloatType, IntType } from './graph-signature.js';
 import type { KvCacheOps } from './kv-cache-ops.js';
 import type { ModelConfig } from './model-config.js';
 import type { ModelEventHub, ModelEventListener } from './model-events.js';
 import type { OnnxRuntime, OrtSession, OrtTensor } from './runtime.js';
+
+/** Embedding rows kept per model (see EmbeddingRows): 16 MiB, ~4,700 tokens at width 896. */
+const EMBEDDING_CACHE_BYTES = 16 * 2 ** 20;
 
 /** Counts the ORT tensors the adapter owns (and which of them live on a device), so that leaks show. */
 class TensorTracker {
@@ -107,7 +111,11 @@ export class OnnxDecoderModel implements DecoderModel {
     if (parts.embedGraph !== undefined && parts.embeddingSize !== undefined) {
       const graph = parts.embedGraph;
       const width = parts.embeddingSize;
-      this.embedTokens = (tokens) => this.runEmbed(graph, width, tokens);
+      const rows = new EmbeddingRows(width, EMBEDDING_CACHE_BYTES);
+      this.embedTokens = (tokens) => {
+        this.assertLive();
+        return rows.lookup(tokens, (missing) => this.runEmbed(graph, width, missing));
+      };
     }
   }
 
