@@ -83,8 +83,12 @@ export class BareOrtDecoder {
     return { logits: out.logits!, present };
   }
 
-  /** Greedy decoding of `maxNewTokens` tokens (stopping at `eosTokenIds`, when given). */
-  async greedy(promptIds: readonly number[], maxNewTokens: number, eosTokenIds: readonly number[] = []): Promise<BareGreedyResult> {
+  /**
+   * Greedy decoding of `maxNewTokens` tokens (stopping at `eosTokenIds`, when given). With `rows` > 1
+   * the same sequence runs as every row of a batch (row 0's argmax feeds all rows): what a batch of
+   * that width costs per step, with no per-row work besides the model's.
+   */
+  async greedy(promptIds: readonly number[], maxNewTokens: number, eosTokenIds: readonly number[] = [], rows = 1): Promise<BareGreedyResult> {
     const start = performance.now();
     const { vocab } = this.shape;
     const out: number[] = [];
@@ -93,7 +97,8 @@ export class BareOrtDecoder {
     let input: readonly number[] = promptIds;
     let forwardSteps = 0;
     while (out.length < maxNewTokens) {
-      const { logits, present } = await this.step(input, length, past);
+      const ids = rows === 1 ? input : Array.from({ length: rows }, () => input).flat();
+      const { logits, present } = await this.step(ids, length, past, rows);
       forwardSteps++;
       if (past) for (const t of past) t.dispose();
       past = present;

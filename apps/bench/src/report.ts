@@ -72,6 +72,12 @@ export function renderReport(results: BenchResults, chartFile: string, search?: 
       `| 1. ReasonFlow N=1, T=1 wall time ÷ bare onnxruntime loop − 1 (${sp.engineOverhead.tokens} tokens; identical tokens: ${sp.engineOverhead.identicalTokens ? 'yes' : 'NO'}) | ${signedPct(sp.engineOverhead.overVsBareLoop)} |`,
       `| 1. engine's own accounting: engineTimeMs ÷ modelTimeMs | ${signedPct(sp.engineOverhead.engineOverModelTime)} |`,
     );
+    if (sp.batchStep) {
+      out.push(
+        `| 1. bare loop: a batch-${sp.batchStep.rows} step's time ÷ a batch-1 step's (same tokens in every row) | ${num(sp.batchStep.stepTimeRatio)}× |`,
+        `| 1. hence the ceiling of path acceptance at N=${sp.batchStep.rows} (one batch-${sp.batchStep.rows} step per committed token) ÷ greedy | ${num(sp.batchStep.pathAcceptanceCeiling)} |`,
+      );
+    }
     if (sp.transformersJs) {
       out.push(
         `| 2. our greedy tokens/s ÷ transformers.js \`generate\` tokens/s (${sp.transformersJs.tokens} tokens, EOS suppressed; identical tokens up to our first EOS: ${sp.transformersJs.identicalTokens ? 'yes' : 'NO'}) | ${num(sp.transformersJs.tokensPerSecondRatio)}× |`,

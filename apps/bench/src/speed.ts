@@ -51,6 +51,12 @@ export interface SpeedResults {
     tokens: number;
     identicalTokens: boolean;
   };
+  /**
+   * What a batch of BATCH_ROWS rows costs per step in the bare loop, ÷ a batch-1 step (median of paired
+   * reps). Path acceptance at N = BATCH_ROWS runs one such step per committed token, so its tokens/s ÷
+   * greedy cannot exceed 1 ÷ this on this machine, whatever the engine does.
+   */
+  batchStep?: { rows: number; stepTimeRatio: number; pathAcceptanceCeiling: number };
   transformersJs?: {
     /** Our greedy tokens/s ÷ transformers.js greedy generate tokens/s (median of paired reps). */
     tokensPerSecondRatio: number;
@@ -80,6 +86,8 @@ export interface SpeedResults {
 }
 
 const MiB = 2 ** 20;
+/** Thinkers of the path-acceptance configuration whose ceiling section 1 measures. */
+const BATCH_ROWS = 4;
 
 /** 0..n−1 in a seeded random order (Fisher–Yates over Mulberry32), the same for the same `seed`. */
 export function shuffledOrder(n: number, seed: number): number[] {
@@ -157,7 +165,9 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
     log(`speed 1/6: engine overhead vs bare onnxruntime loop (${fixed} tokens × ${reps} reps)`);
     await bare.greedy(promptIds, fixed);
     await greedy.generateThoughts(probe, { maxNewTokens: fixed, eosTokenIds: [] });
+    await bare.greedy(promptIds, fixed, [], BATCH_ROWS);
     const bareTimes: number[] = [];
+    const batchTimes: number[] = [];
     const oursTimes: number[] = [];
     const engineOverModel: number[] = [];
     let identical = true;
@@ -167,6 +177,7 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
       const ours = await greedy.generateThoughts(probe, { maxNewTokens: fixed, eosTokenIds: [] });
       oursTimes.push(performance.now() - start);
       bareTimes.push(b.timeMs);
+      batchTimes.push((await bare.greedy(promptIds, fixed, [], BATCH_ROWS)).timeMs);
       engineOverModel.push(ours.stats.engineTimeMs / ours.stats.modelTimeMs);
       identical &&= b.tokenIds.join() === ours.tokenIds.join();
     }
@@ -176,6 +187,8 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
       tokens: fixed,
       identicalTokens: identical,
     };
+    const stepTimeRatio = medianRatio(batchTimes, bareTimes);
+    const batchStep = { rows: BATCH_ROWS, stepTimeRatio, pathAcceptanceCeiling: 1 / stepTimeRatio };
 
     // 2. transformers.js greedy generate on the same folder.
     let transformersJs: SpeedResults['transformersJs'];
@@ -341,7 +354,7 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
       liveSequencesAfter: loaded.model.liveSequences,
       maxRssMiB: process.resourceUsage().maxRSS / 1024,
     };
-    return { engineOverhead, ...(transformersJs ? { transformersJs } : {}), configs: configResults, kv, memory };
+    return { engineOverhead, batchStep, ...(transformersJs ? { transformersJs } : {}), configs: configResults, kv, memory };
   } finally {
     await rf.dispose();
     await bare.dispose();

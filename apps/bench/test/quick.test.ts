@@ -36,6 +36,9 @@ describe('quick mode, end to end', () => {
     const speed = json.speed;
     expect(speed.engineOverhead.identicalTokens).toBe(true);
     expect(Number.isFinite(speed.engineOverhead.overVsBareLoop)).toBe(true);
+    expect(speed.batchStep.rows).toBe(4);
+    expect(speed.batchStep.stepTimeRatio).toBeGreaterThan(0);
+    expect(speed.batchStep.pathAcceptanceCeiling).toBeCloseTo(1 / speed.batchStep.stepTimeRatio, 12);
     expect(speed.transformersJs.identicalTokens).toBe(true);
     expect(speed.transformersJs.tokensPerSecondRatio).toBeGreaterThan(0);
     const labels = speed.configs.map((c: { label: string }) => c.label);
@@ -82,6 +85,7 @@ describe('quick mode, end to end', () => {
     expect(md).toContain('# Benchmarks');
     expect(md).toContain(json.machine.cpu);
     expect(md).toContain('quick-accuracy-vs-compute.svg');
+    expect(md).toContain(`hence the ceiling of path acceptance at N=4 (one batch-4 step per committed token) ÷ greedy | ${speed.batchStep.pathAcceptanceCeiling.toFixed(2)} |`);
     expect(lines.some((l) => l.startsWith('wrote'))).toBe(true);
 
     // --render: the same page and chart again from the saved JSON alone.
