@@ -250,7 +250,7 @@ export class SimdBackend extends ReferenceBackend {
     return this.heap[this.kernels.argmax(this.heapAt, cols)]!;
   }
 
-  /** log Σ exp of one row (the row is left in the scratch rows, overwritten by its exponentials). */
+  /** log Σ exp of one row (the row is left in the scratch rows). */
   private rowLogSumExp(data: Float32Array, start: number, cols: number): number {
     const max = this.loadRowMax(data, start, cols);
     // The reference's edge cases: an all −∞ row has log Σ exp = −∞; a +∞ entry makes it +∞.
