@@ -65,6 +65,15 @@ function mix32x4(x) {
 const high = (v) => `(i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v} ${v})`;
 const address = (base, index) => `(i32.add (local.get ${base}) (i32.shl (local.get ${index}) (i32.const 2)))`;
 
+/** One argmax step: lanes of `x` above the accumulator's take its place, with their indices `at`. */
+function argmaxStep(maxv, idx, x, at) {
+  return `
+      (local.set $x ${x})
+      (local.set $m (f32x4.gt (local.get $x) (local.get ${maxv})))
+      (local.set ${maxv} (v128.bitselect (local.get $x) (local.get ${maxv}) (local.get $m)))
+      (local.set ${idx} (v128.bitselect ${at} (local.get ${idx}) (local.get $m)))`;
+}
+
 /** Lane `lane` of the argmax reduction: the larger value wins, ties go to the lower index. */
 function argmaxLane(lane) {
   return `
@@ -114,21 +123,31 @@ export const KERNELS_WAT = `(module
   (memory (export "memory") 1)
 
   ;; Index of the row's maximum, the lowest among ties; NaN never wins; 0 when nothing beats -inf.
+  ;; Two (max, index) accumulators over alternate vectors: one compare-select chain would wait on
+  ;; each step's latency.
   (func (export "argmax") (param $p i32) (param $n i32) (result i32)
     (local $i i32) (local $end i32) (local $x v128) (local $m v128) (local $maxv v128) (local $idx v128)
     (local $cur v128) (local $best f32) (local $bi i32) (local $v f32) (local $j i32)
+    (local $maxv2 v128) (local $idx2 v128)
     (local.set $maxv (f32x4.splat (f32.const -inf)))
+    (local.set $maxv2 (local.get $maxv))
     (local.set $cur (v128.const i32x4 0 1 2 3))
-    (local.set $end (i32.and (local.get $n) (i32.const -4)))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-      (local.set $x (v128.load ${address('$p', '$i')}))
-      (local.set $m (f32x4.gt (local.get $x) (local.get $maxv)))
-      (local.set $maxv (v128.bitselect (local.get $x) (local.get $maxv) (local.get $m)))
-      (local.set $idx (v128.bitselect (local.get $cur) (local.get $idx) (local.get $m)))
-      (local.set $cur (i32x4.add (local.get $cur) (i32x4.splat (i32.const 4))))
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
-      (br $next)))
+    (local.set $end (i32.and (local.get $n) (i32.const -8)))
+    (block $done8 (loop $next8
+      (br_if $done8 (i32.ge_u (local.get $i) (local.get $end)))
+      ${argmaxStep('$maxv', '$idx', `(v128.load ${address('$p', '$i')})`, '(local.get $cur)')}
+      ${argmaxStep('$maxv2', '$idx2', `(v128.load offset=16 ${address('$p', '$i')})`, '(i32x4.add (local.get $cur) (i32x4.splat (i32.const 4)))')}
+      (local.set $cur (i32x4.add (local.get $cur) (i32x4.splat (i32.const 8))))
+      (local.set $i (i32.add (local.get $i) (i32.const 8)))
+      (br $next8)))
+    (if (i32.lt_u (local.get $i) (i32.and (local.get $n) (i32.const -4))) (then
+      ${argmaxStep('$maxv', '$idx', `(v128.load ${address('$p', '$i')})`, '(local.get $cur)')}
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))))
+    ;; Lane by lane, the second accumulator wins with a larger value, or an equal one at a lower index.
+    (local.set $m (v128.or (f32x4.gt (local.get $maxv2) (local.get $maxv))
+      (v128.and (f32x4.eq (local.get $maxv2) (local.get $maxv)) (i32x4.lt_s (local.get $idx2) (local.get $idx)))))
+    (local.set $maxv (v128.bitselect (local.get $maxv2) (local.get $maxv) (local.get $m)))
+    (local.set $idx (v128.bitselect (local.get $idx2) (local.get $idx) (local.get $m)))
     (local.set $best (f32.const -inf))
     (local.set $bi (i32.const 0x7fffffff))
     ${argmaxLane(0)}
